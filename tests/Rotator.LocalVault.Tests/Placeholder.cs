@@ -1,0 +1,1 @@
+namespace Rotator.LocalVault.Tests;
