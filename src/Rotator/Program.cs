@@ -1,1 +1,3 @@
-return 0;
+using Rotator.Cli;
+
+return await RotatorCommands.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace Rotator.Cli;
+
+/// <summary>The command line: <c>run</c> (the default), <c>demo</c>, <c>local-vault</c>, <c>validate</c>.</summary>
+internal static class RotatorCommands
+{
+    public static RootCommand Build()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "An extra JSON configuration file, read after appsettings.json and before environment variables." };
+
+        var run = new Command("run", "Run the worker: rotate the managed keys in configuration on their schedules.") { config };
+        run.SetAction((result, ct) => WorkerHost.RunAsync(result.GetValue(config), ct));
+
+        var validate = new Command("validate", "Check the configuration and exit: zero when valid, non-zero with one line per problem.") { config };
+        validate.SetAction((result, ct) => WorkerHost.ValidateAsync(result.GetValue(config), ct));
+
+        var rotations = new Option<int>("--rotations") { Description = "Stop after this many completed rotations.", DefaultValueFactory = _ => 3 };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Keep the local vault's and the sample vendor's state here; a demo started again with the same folder resumes." };
+        var demo = new Command("demo", "Rotate a key end to end on this machine: local vault, sample vendor, consumers and the worker, over real HTTP.") { rotations, data };
+        demo.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(rotations), result.GetValue(data), ct));
+
+        var urls = new Option<string>("--urls") { Description = "Where to listen, for example https://127.0.0.1:8443.", DefaultValueFactory = _ => "https://127.0.0.1:8443" };
+        var vaultData = new Option<DirectoryInfo?>("--data") { Description = "Folder for the vault's state, certificate (cert.pem) and access token (token). Without it, everything is in memory." };
+        var localVault = new Command("local-vault", "Serve the local Key Vault-compatible secrets API over HTTPS until stopped.") { urls, vaultData };
+        localVault.SetAction((result, ct) => LocalVaultCommand.RunAsync(result.GetValue(urls)!, result.GetValue(vaultData), ct));
+
+        var root = new RootCommand("Rotator rotates API keys without downtime: mint, store in Key Vault, wait for every consumer, revoke.")
+        {
+            run, validate, demo, localVault,
+        };
+        root.Options.Add(config);
+        root.SetAction((result, ct) => WorkerHost.RunAsync(result.GetValue(config), ct));
+        return root;
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Options;
+using Rotator.Configuration;
+
+namespace Rotator.Cli;
+
+/// <summary>Builds and runs the worker's Generic Host.</summary>
+internal static class WorkerHost
+{
+    public const int ConfigurationError = 2;
+
+    public static HostApplicationBuilder CreateBuilder(FileInfo? config, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        if (config is not null)
+        {
+            builder.Configuration.AddJsonFile(config.FullName, optional: false, reloadOnChange: false);
+            builder.Configuration.AddEnvironmentVariables();
+        }
+
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        return builder;
+    }
+
+    public static async Task<int> RunAsync(FileInfo? config, CancellationToken cancellationToken)
+    {
+        var builder = CreateBuilder(config);
+        builder.AddRotator(localVaultAllowed: builder.Environment.IsDevelopment());
+        return await RunHostAsync(builder.Build(), cancellationToken);
+    }
+
+    /// <summary>Runs a host until stopped; a configuration that fails validation prints one line per problem and exits non-zero.</summary>
+    public static async Task<int> RunHostAsync(IHost host, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await host.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            await PrintProblemsAsync(e.Failures);
+            return ConfigurationError;
+        }
+        finally
+        {
+            await DisposeAsync(host);
+        }
+    }
+
+    public static async Task<int> ValidateAsync(FileInfo? config, CancellationToken cancellationToken)
+    {
+        var builder = CreateBuilder(config);
+        builder.AddRotator(localVaultAllowed: builder.Environment.IsDevelopment());
+        using var host = builder.Build();
+        try
+        {
+            _ = host.Services.GetRequiredService<IOptions<RotatorOptions>>().Value;
+            var keys = host.Services.GetRequiredService<IOptions<RotatorOptions>>().Value.Keys.Count;
+            await Console.Out.WriteLineAsync($"Configuration is valid: {keys} managed key(s).".AsMemory(), cancellationToken);
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            await PrintProblemsAsync(e.Failures);
+            return ConfigurationError;
+        }
+    }
+
+    private static async Task PrintProblemsAsync(IEnumerable<string> failures)
+    {
+        var problems = failures.ToList();
+        await Console.Error.WriteLineAsync($"Rotator's configuration has {problems.Count} problem(s):");
+        foreach (var problem in problems)
+        {
+            await Console.Error.WriteLineAsync("  - " + problem);
+        }
+    }
+
+    private static async ValueTask DisposeAsync(IHost host)
+    {
+        if (host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+
+namespace Rotator.Rotation;
+
+/// <summary>How a rotation was started.</summary>
+public enum RotationTrigger
+{
+    Schedule,
+    Manual,
+    Bootstrap,
+    Emergency,
+}
+
+/// <summary>A key as the record names it: its fingerprint (safe to show) and the issuer's id for it.</summary>
+public readonly record struct KeyRef(string Fingerprint, string? IssuerId)
+{
+    internal string Format() => IssuerId is null ? Fingerprint : $"{Fingerprint}:{IssuerId}";
+
+    internal static KeyRef? Parse(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? new KeyRef(text, null) : new KeyRef(text[..colon], text[(colon + 1)..]);
+    }
+}
+
+/// <summary>
+/// The write-ahead record of one managed key's rotation, kept in the tags of the control secret
+/// <c>&lt;secret&gt;-rotator</c>. Every field is safe to show: fingerprints and ids, never a key.
+/// </summary>
+public sealed record ControlRecord
+{
+    public const int MaxTextLength = 256;
+
+    public Phase Phase { get; init; } = Phase.Idle;
+
+    public string? RotationId { get; init; }
+
+    public RotationTrigger Trigger { get; init; } = RotationTrigger.Schedule;
+
+    public string? Actor { get; init; }
+
+    /// <summary>Failed attempts of the current step; reset when the phase changes.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>When the current phase began, on Rotator's own clock: the rollout timeout counts from here.</summary>
+    public DateTimeOffset? PhaseSince { get; init; }
+
+    public KeyRef? NewKey { get; init; }
+
+    public KeyRef? OldKey { get; init; }
+
+    public DateTimeOffset? LastCompleted { get; init; }
+
+    /// <summary>The last error or the reason for NeedsAttention, truncated; never a key.</summary>
+    public string? Error { get; init; }
+
+    public bool Paused { get; init; }
+
+    /// <summary>The worker instance that wrote the record last.</summary>
+    public string? Lease { get; init; }
+
+    public static class Tags
+    {
+        public const string Phase = "rotator-phase";
+        public const string Rotation = "rotator-rotation";
+        public const string Trigger = "rotator-trigger";
+        public const string Attempts = "rotator-attempts";
+        public const string Since = "rotator-since";
+        public const string NewKey = "rotator-new";
+        public const string OldKey = "rotator-old";
+        public const string Completed = "rotator-completed";
+        public const string Error = "rotator-error";
+        public const string Paused = "rotator-paused";
+        public const string Lease = "rotator-lease";
+    }
+
+    public IReadOnlyDictionary<string, string> ToTags()
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Tags.Phase] = Phase.ToString(),
+            [Tags.Attempts] = Attempts.ToString(CultureInfo.InvariantCulture),
+        };
+        Put(tags, Tags.Rotation, RotationId);
+        Put(tags, Tags.Trigger, Actor is null ? Trigger.ToString() : $"{Trigger}:{Actor}");
+        Put(tags, Tags.Since, PhaseSince?.ToString("O", CultureInfo.InvariantCulture));
+        Put(tags, Tags.NewKey, NewKey?.Format());
+        Put(tags, Tags.OldKey, OldKey?.Format());
+        Put(tags, Tags.Completed, LastCompleted?.ToString("O", CultureInfo.InvariantCulture));
+        Put(tags, Tags.Error, Error);
+        Put(tags, Tags.Paused, Paused ? "true" : null);
+        Put(tags, Tags.Lease, Lease);
+        return tags;
+    }
+
+    public static ControlRecord FromTags(IReadOnlyDictionary<string, string> tags)
+    {
+        string? Get(string name) => tags.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+        var trigger = Get(Tags.Trigger);
+        var colon = trigger?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        return new ControlRecord
+        {
+            Phase = Enum.TryParse<Phase>(Get(Tags.Phase), out var phase) ? phase : Phase.Idle,
+            RotationId = Get(Tags.Rotation),
+            Trigger = Enum.TryParse<RotationTrigger>(colon < 0 ? trigger : trigger![..colon], out var t) ? t : RotationTrigger.Schedule,
+            Actor = colon < 0 ? null : trigger![(colon + 1)..],
+            Attempts = int.TryParse(Get(Tags.Attempts), CultureInfo.InvariantCulture, out var attempts) ? attempts : 0,
+            PhaseSince = Time(Get(Tags.Since)),
+            NewKey = KeyRef.Parse(Get(Tags.NewKey)),
+            OldKey = KeyRef.Parse(Get(Tags.OldKey)),
+            LastCompleted = Time(Get(Tags.Completed)),
+            Error = Get(Tags.Error),
+            Paused = Get(Tags.Paused) == "true",
+            Lease = Get(Tags.Lease),
+        };
+    }
+
+    /// <summary>Key Vault allows 512 characters per tag value; reasons are cut to 256 so nothing else is crowded out.</summary>
+    public static string Truncate(string text) => text.Length <= MaxTextLength ? text : text[..(MaxTextLength - 1)] + "…";
+
+    private static void Put(Dictionary<string, string> tags, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            tags[name] = Truncate(value);
+        }
+    }
+
+    private static DateTimeOffset? Time(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time) ? time : null;
+}
+
+/// <summary>Tags Rotator puts on each version of a managed secret.</summary>
+public static class VersionTags
+{
+    public const string Prefix = "rotator-";
+    public const string KeyId = "rotator-key-id";
+    public const string Fingerprint = "rotator-fingerprint";
+    public const string Rotation = "rotator-rotation";
+    public const string Sequence = "rotator-seq";
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Rotator.Configuration;
+using Rotator.Consumers;
+using Rotator.Consumers.Http;
+using Rotator.Issuers;
+using Rotator.Rotation;
+using Rotator.Scheduling;
+using Rotator.Telemetry;
+using Rotator.Vault;
+
+namespace Rotator;
+
+/// <summary>The composition root: everything the worker needs, in one place.</summary>
+internal static class RotatorHostExtensions
+{
+    /// <param name="localVaultAllowed">True under <c>demo</c>, <c>local-vault</c> and the Development environment.</param>
+    public static IHostApplicationBuilder AddRotator(this IHostApplicationBuilder builder, bool localVaultAllowed)
+    {
+        var services = builder.Services;
+        builder.AddRotatorLogging();
+
+        services.AddOptions<RotatorOptions>().Bind(builder.Configuration.GetSection(RotatorOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RotatorOptions>>(new RotatorOptionsValidator(localVaultAllowed));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => SecretClientFactory.Create(sp.GetRequiredService<IOptions<RotatorOptions>>().Value.Vault));
+        services.AddSingleton<IVault, KeyVaultStore>();
+
+        services.AddHttpClient(IssuerFactory.HttpClientName);
+        services.AddHttpClient(HttpConsumerProbe.HttpClientName);
+        services.AddSingleton<IIssuerFactory, IssuerFactory>();
+        services.TryAddSingleton<IAddressResolver, DnsAddressResolver>();
+        services.AddSingleton<IConsumerProbe>(sp => new HttpConsumerProbe(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpConsumerProbe.HttpClientName),
+            sp.GetRequiredService<IAddressResolver>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HttpConsumerProbe>>()));
+
+        services.AddSingleton<GateMemory>();
+        services.AddSingleton<WorkerIdentity>();
+        services.AddSingleton<RotationExecutor>();
+        services.AddSingleton<RotationScheduler>();
+        services.AddSingleton<RotationObserver>();
+        services.AddTransient<RotationJob>();
+
+        services.AddQuartz(q => q.UseInMemoryStore());
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddHostedService<RotationStartup>();
+        return builder;
+    }
+}

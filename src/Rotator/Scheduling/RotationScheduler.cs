@@ -1,0 +1,70 @@
+using Quartz;
+using Rotator.Configuration;
+using Rotator.Rotation;
+
+namespace Rotator.Scheduling;
+
+/// <summary>Puts each managed key's job and triggers into Quartz: its schedule, the start-up reconcile, follow-ups and manual runs.</summary>
+internal sealed class RotationScheduler(TimeProvider time)
+{
+    public static JobKey JobKeyOf(string keyName) => new(keyName, RotationJob.Group);
+
+    private static TriggerKey ScheduleTrigger(string keyName) => new($"{keyName}.schedule", RotationJob.Group);
+
+    private static TriggerKey NextTrigger(string keyName) => new($"{keyName}.next", RotationJob.Group);
+
+    /// <summary>Adds the key's job, its cron trigger if it has one, and a run now that resumes whatever was in flight.</summary>
+    public async Task RegisterAsync(IScheduler scheduler, ManagedKeyOptions key, CancellationToken cancellationToken)
+    {
+        var job = JobBuilder.Create<RotationJob>().WithIdentity(JobKeyOf(key.Name)).StoreDurably().Build();
+        await scheduler.AddJob(job, AddJobOptions.Replacing, cancellationToken);
+        if (key.Schedule.Cron is { } cron)
+        {
+            var trigger = TriggerBuilder.Create(time)
+                .WithIdentity(ScheduleTrigger(key.Name))
+                .ForJob(job.Key)
+                .UsingJobData(RotationJob.ReasonKey, nameof(RunReason.Scheduled))
+                .WithCronSchedule(cron, c => c.InTimeZone(Schedules.TimeZone(key.Schedule)).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+                .Build();
+            await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
+        }
+
+        await RunAtAsync(scheduler, key.Name, time.GetUtcNow(), RunReason.Startup, actor: null, cancellationToken);
+    }
+
+    /// <summary>Runs the key now on an operator's request.</summary>
+    public Task RunNowAsync(IScheduler scheduler, string keyName, RunReason reason, string? actor, CancellationToken cancellationToken) =>
+        RunAtAsync(scheduler, keyName, time.GetUtcNow(), reason, actor, cancellationToken);
+
+    /// <summary>Leaves one pending "next" trigger per key: a gate's poll, a retry, or an interval schedule's due time.</summary>
+    public Task ScheduleNextAsync(IScheduler scheduler, ManagedKeyOptions key, ExecutionResult result, CancellationToken cancellationToken)
+    {
+        if (result.RunAgainAt is not { } at)
+        {
+            return scheduler.UnscheduleJob(NextTrigger(key.Name), cancellationToken).AsTask();
+        }
+
+        if (result.RunAgainAs == RunReason.Scheduled)
+        {
+            at += Schedules.Jitter(key.Schedule, Random.Shared.NextDouble());
+        }
+
+        return RunAtAsync(scheduler, key.Name, at, result.RunAgainAs, actor: null, cancellationToken);
+    }
+
+    private async Task RunAtAsync(IScheduler scheduler, string keyName, DateTimeOffset at, RunReason reason, string? actor, CancellationToken cancellationToken)
+    {
+        var builder = TriggerBuilder.Create(time)
+            .WithIdentity(NextTrigger(keyName))
+            .ForJob(JobKeyOf(keyName))
+            .UsingJobData(RotationJob.ReasonKey, reason.ToString())
+            .StartAt(at);
+        if (actor is not null)
+        {
+            builder = builder.UsingJobData(RotationJob.ActorKey, actor);
+        }
+
+        // One "next" trigger per key: a newer plan replaces an older one.
+        await scheduler.ScheduleJob(builder.Build(), ScheduleJobOptions.Replacing, cancellationToken);
+    }
+}

@@ -1,0 +1,26 @@
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace Rotator.Telemetry;
+
+internal static class Logging
+{
+    /// <summary>Serilog to the console: compact JSON in production, readable text elsewhere. Levels come from configuration (<c>Serilog</c> section).</summary>
+    public static IHostApplicationBuilder AddRotatorLogging(this IHostApplicationBuilder builder)
+    {
+        var json = builder.Environment.IsProduction() && builder.Configuration.GetValue("Rotator:JsonLogs", true);
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            if (json)
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}");
+            }
+        });
+        return builder;
+    }
+}
