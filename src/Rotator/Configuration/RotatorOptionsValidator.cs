@@ -391,7 +391,7 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
             if (duplicates.Length > 0)
             {
                 failures.Add(
-                    $"{at}.Alphabet: '{string.Join("', '", duplicates)}' appear more than once, which makes those characters likelier; list each character once.");
+                    $"{at}.Alphabet: '{string.Join("', '", duplicates)}' {(duplicates.Length == 1 ? "appears" : "appear")} more than once, which makes those characters likelier; list each character once.");
             }
 
             if (alphabet.Any(c => !IsVisibleAscii(c)))
@@ -494,7 +494,7 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
             CheckOperation($"{at}.Verify", verify, failures);
             if (verify.Attempts < 1)
             {
-                failures.Add($"{at}.Verify.Attempts: {verify.Attempts} must be at least 1, e.g. 5.");
+                failures.Add($"{at}.Verify.Attempts: {verify.Attempts} must be at least 1; use e.g. 5.");
             }
 
             if (verify.Delay < TimeSpan.Zero)
@@ -600,7 +600,7 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
 
         if (pagination.MaxPages < 1)
         {
-            failures.Add($"{at}.MaxPages: {pagination.MaxPages} must be at least 1, e.g. 100.");
+            failures.Add($"{at}.MaxPages: {pagination.MaxPages} must be at least 1; use e.g. 100 (a guard against a vendor that pages forever).");
         }
     }
 
