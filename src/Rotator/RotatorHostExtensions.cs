@@ -26,9 +26,13 @@ internal static class RotatorHostExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => SecretClientFactory.Create(sp.GetRequiredService<IOptions<RotatorOptions>>().Value.Vault));
-        services.AddSingleton<IVault, KeyVaultStore>();
+        services.AddMetrics();
+        services.AddSingleton<RotatorMetrics>();
+        services.AddSingleton<KeyVaultStore>();
+        services.AddSingleton<IVault>(sp => new CountingVault(sp.GetRequiredService<KeyVaultStore>(), sp.GetRequiredService<RotatorMetrics>()));
 
-        services.AddHttpClient(IssuerFactory.HttpClientName);
+        services.AddTransient<CountingHandler>();
+        services.AddHttpClient(IssuerFactory.HttpClientName).AddHttpMessageHandler<CountingHandler>();
         services.AddHttpClient(HttpConsumerProbe.HttpClientName);
         services.AddSingleton<IIssuerFactory, IssuerFactory>();
         services.TryAddSingleton<IAddressResolver, DnsAddressResolver>();

@@ -28,7 +28,8 @@ public enum RunReason
 }
 
 /// <summary>The outcome of one execution: the phase it left the key in and when to run again.</summary>
-public sealed record ExecutionResult(Phase Phase, DateTimeOffset? RunAgainAt, RunReason RunAgainAs, string? Error = null);
+/// <param name="Completed">The record of a rotation that completed during this execution.</param>
+public sealed record ExecutionResult(Phase Phase, DateTimeOffset? RunAgainAt, RunReason RunAgainAs, string? Error = null, ControlRecord? Completed = null);
 
 /// <summary>
 /// Runs the rotation protocol for one managed key: loads its record from the vault, takes steps until it must wait,
@@ -133,7 +134,7 @@ internal sealed partial class RotationExecutor(
                     RotationLog.StepFailed(logger, key.Name, next.RotationId, from, next.Attempts, Options.Retry.MaxAttempts, retryIn, error ?? "unknown");
                     return new ExecutionResult(decision.Next, now + retryIn, from.IsAtRest() ? reason : RunReason.FollowUp, error);
                 default:
-                    return Rest(run);
+                    return decision.Next == Phase.Completed && decision.Changes(from) ? Rest(run) with { Completed = run.Record } : Rest(run);
             }
         }
 
@@ -166,7 +167,7 @@ internal sealed partial class RotationExecutor(
     private TimeSpan RetryDelay(int attempt) => Backoff.Delay(attempt, Options.Retry.BaseDelay, Options.Retry.MaxDelay, Random.Shared.NextDouble());
 
     private static ControlRecord Completing(ControlRecord record, Phase next, DateTimeOffset now) => next == Phase.Completed
-        ? record with { LastCompleted = now, OldKey = null }
+        ? record with { LastCompleted = now }
         : record;
 
     private void Report(Run run, Phase from, RotationEvent @event, Decision decision, string? error)

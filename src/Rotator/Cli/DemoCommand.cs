@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Hosting;
+using Rotator.Demo;
+using Rotator.LocalVault;
+using Rotator.Rotation;
+using Rotator.Scheduling;
+using Serilog;
+using Serilog.Extensions.Logging;
+
+namespace Rotator.Cli;
+
+/// <summary>
+/// <c>demo</c>: the local vault, a sample vendor, three consumer replicas and the worker in one process, talking
+/// real HTTP, rotating a key on a fast schedule until <c>--rotations</c> have completed.
+/// </summary>
+internal static class DemoCommand
+{
+    public const string Secret = "demo-api-key";
+    public const string Account = "demo";
+    public const string ManagementSecret = "demo-vendor-management";
+
+    /// <summary>Each rotation must finish within this, or the demo fails: the rollout timeout plus the schedule's wait.</summary>
+    private static readonly TimeSpan PerRotationLimit = TimeSpan.FromMinutes(2);
+
+    public static async Task<int> RunAsync(int rotations, DirectoryInfo? data, CancellationToken cancellationToken)
+    {
+        if (rotations < 1)
+        {
+            await Console.Error.WriteLineAsync($"--rotations {rotations} is not a positive number of rotations; use 1 or more.");
+            return WorkerHost.ConfigurationError;
+        }
+
+        var temporary = data is null ? Directory.CreateTempSubdirectory("rotator-demo-") : null;
+        var folder = data ?? temporary!;
+        try
+        {
+            return await RunInAsync(rotations, folder, resumable: data is not null, cancellationToken);
+        }
+        finally
+        {
+            temporary?.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<int> RunInAsync(int rotations, DirectoryInfo folder, bool resumable, CancellationToken cancellationToken)
+    {
+        var time = TimeProvider.System;
+        await using var partsLog = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
+        using var parts = new SerilogLoggerFactory(partsLog);
+
+        var vaultData = Path.Combine(folder.FullName, "vault");
+        await using var vault = await LocalVaultServer.StartAsync(new LocalVaultOptions { DataDirectory = vaultData }, time, parts, cancellationToken);
+        await using var vendor = await SampleVendor.StartAsync(
+            new SampleVendorOptions { DataDirectory = resumable ? Path.Combine(folder.FullName, "vendor") : null }, time, parts, cancellationToken);
+        var secrets = LocalVaultConnection.CreateClient(vault.Uri, vault.AccessToken, vault.Certificate, TimeSpan.FromSeconds(10));
+        await StoreManagementTokenAsync(secrets, vendor.CreateAccount(Account), cancellationToken);
+
+        Console.WriteLine($"local vault:   {vault.Uri} (data in {vaultData})");
+        Console.WriteLine($"sample vendor: {vendor.BaseUri} (account '{Account}', at most two active keys)");
+
+        var consumers = new[]
+        {
+            ("consumer-1", TimeSpan.FromMilliseconds(300)),
+            ("consumer-2", TimeSpan.FromMilliseconds(700)),
+            ("consumer-3-slow", TimeSpan.FromSeconds(2)),
+        }.Select(c => new SampleConsumer(
+            c.Item1, secrets, Secret, vendor.BaseUri, c.Item2, TimeSpan.FromMilliseconds(40), time, parts.CreateLogger(c.Item1))).ToList();
+        foreach (var consumer in consumers)
+        {
+            await consumer.StartAsync(cancellationToken);
+            Console.WriteLine($"consumer:      {consumer.Name} probe {consumer.ProbeUri} (re-reads the vault every {consumer.RefreshInterval.TotalSeconds:0.0} s)");
+        }
+
+        var builder = WorkerHost.CreateBuilder(config: null, Configuration(vault, vaultData, vendor, consumers));
+        builder.AddRotator(localVaultAllowed: true);
+        using var host = builder.Build();
+        var observer = (RotationObserver)host.Services.GetService(typeof(RotationObserver))!;
+        var progress = new Progress(rotations, consumers);
+        observer.Executed += progress.OnExecuted;
+
+        var outcome = 0;
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            outcome = await progress.WaitAsync(PerRotationLimit * rotations, cancellationToken);
+        }
+        finally
+        {
+            observer.Executed -= progress.OnExecuted;
+            await host.StopAsync(CancellationToken.None);
+            foreach (var consumer in consumers)
+            {
+                await consumer.StopAsync();
+            }
+        }
+
+        var requests = consumers.Sum(c => c.Requests);
+        var failed = consumers.Sum(c => c.FailedRequests);
+        Console.WriteLine($"rotations: {progress.Completed}, consumer requests: {requests}, failed requests: {failed}");
+        return outcome == 0 && failed == 0 && progress.Completed >= rotations ? 0 : 1;
+    }
+
+    private static async Task StoreManagementTokenAsync(SecretClient secrets, string token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if ((await secrets.GetSecretAsync(ManagementSecret, cancellationToken: cancellationToken)).Value.Value == token)
+            {
+                return;
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // First start: store it below.
+        }
+
+        await secrets.SetSecretAsync(ManagementSecret, token, cancellationToken);
+    }
+
+    /// <summary>The embedded default: one vendor key, bootstrapped, rotating every few seconds.</summary>
+    private static Dictionary<string, string?> Configuration(LocalVaultServer vault, string vaultData, SampleVendor vendor, IReadOnlyList<SampleConsumer> consumers)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["Rotator:JsonLogs"] = "false",
+            ["Serilog:MinimumLevel:Default"] = "Information",
+            ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
+            ["Serilog:MinimumLevel:Override:System"] = "Warning",
+            ["Serilog:MinimumLevel:Override:Quartz"] = "Warning",
+            ["Rotator:Vault:Uri"] = vault.Uri.ToString(),
+            ["Rotator:Vault:Credential"] = "LocalVault",
+            ["Rotator:Vault:LocalVaultData"] = vaultData,
+            ["Rotator:Retry:BaseDelay"] = "00:00:00.200",
+            ["Rotator:Retry:MaxDelay"] = "00:00:02",
+            ["Rotator:Keys:0:Name"] = "demo",
+            ["Rotator:Keys:0:Secret"] = Secret,
+            ["Rotator:Keys:0:Bootstrap"] = "true",
+            ["Rotator:Keys:0:Schedule:Interval"] = "00:00:03",
+            ["Rotator:Keys:0:Rollout:PollInterval"] = "00:00:00.250",
+            ["Rotator:Keys:0:Rollout:StableFor"] = "00:00:01",
+            ["Rotator:Keys:0:Rollout:Timeout"] = "00:01:00",
+            ["Rotator:Keys:0:Rollout:StalledPollInterval"] = "00:00:02",
+            ["Rotator:Keys:0:Issuer:Type"] = "Http",
+            ["Rotator:Keys:0:Issuer:Http:BaseUrl"] = vendor.BaseUri.ToString(),
+            ["Rotator:Keys:0:Issuer:Http:Account"] = Account,
+            ["Rotator:Keys:0:Issuer:Http:CredentialSecret"] = ManagementSecret,
+            ["Rotator:Keys:0:Issuer:Http:Create:Url"] = "/v1/accounts/{account}/keys",
+            ["Rotator:Keys:0:Issuer:Http:Create:Body"] = "{\"label\":\"{label}\"}",
+            ["Rotator:Keys:0:Issuer:Http:List:Url"] = "/v1/accounts/{account}/keys",
+            ["Rotator:Keys:0:Issuer:Http:Revoke:Url"] = "/v1/accounts/{account}/keys/{id}",
+            ["Rotator:Keys:0:Issuer:Http:Pagination:Style"] = "Cursor",
+            ["Rotator:Keys:0:Issuer:Http:Pagination:Next"] = "/next",
+            ["Rotator:Keys:0:Issuer:Http:Pagination:CursorParameter"] = "cursor",
+            ["Rotator:Keys:0:Issuer:Http:Verify:Url"] = "/v1/account/credits",
+            ["Rotator:Keys:0:Issuer:Http:Verify:Header"] = "X-Api-Key",
+            ["Rotator:Keys:0:Issuer:Http:Verify:Delay"] = "00:00:00.200",
+        };
+        for (var i = 0; i < consumers.Count; i++)
+        {
+            config[$"Rotator:Keys:0:Consumers:{i}:Url"] = consumers[i].ProbeUri.ToString();
+        }
+
+        return config;
+    }
+
+    /// <summary>Prints each completed rotation and decides when the demo is done.</summary>
+    private sealed class Progress(int wanted, IReadOnlyList<SampleConsumer> consumers)
+    {
+        private readonly TaskCompletionSource<int> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+        private TimeSpan lastCompletion;
+        private int completed;
+
+        public int Completed => Volatile.Read(ref completed);
+
+        public void OnExecuted(string key, ExecutionResult result)
+        {
+            if (result.Completed is { } record)
+            {
+                var took = clock.Elapsed - lastCompletion;
+                lastCompletion = clock.Elapsed;
+                if (record.Trigger == RotationTrigger.Bootstrap)
+                {
+                    Console.WriteLine($"bootstrap: first key {record.NewKey?.Fingerprint} stored ({record.RotationId})");
+                    return;
+                }
+
+                var count = Interlocked.Increment(ref completed);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"rotation {count}/{wanted} completed in {took.TotalSeconds:0.0} s ({record.RotationId}): {record.OldKey?.Fingerprint} -> {record.NewKey?.Fingerprint}; consumer requests so far {consumers.Sum(c => c.Requests)}, failed {consumers.Sum(c => c.FailedRequests)}"));
+                if (count >= wanted)
+                {
+                    done.TrySetResult(0);
+                }
+            }
+            else if (result.Phase is Phase.NeedsAttention or Phase.Stalled)
+            {
+                Console.Error.WriteLine($"key {key} is {result.Phase}: {result.Error}");
+                done.TrySetResult(1);
+            }
+        }
+
+        public async Task<int> WaitAsync(TimeSpan limit, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await done.Task.WaitAsync(limit, TimeProvider.System, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"only {Completed} of {wanted} rotations completed within {limit}.");
+                return 1;
+            }
+        }
+    }
+}
