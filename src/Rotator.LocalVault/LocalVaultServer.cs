@@ -23,6 +23,7 @@ public sealed class LocalVaultServer : IAsyncDisposable
     private readonly VaultStore _store;
     private readonly VaultTokens _tokens;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
     private bool _disposed;
 
     private LocalVaultServer(WebApplication app, VaultIdentity identity, VaultStore store, VaultTokens tokens, ILogger logger)
@@ -113,6 +114,8 @@ public sealed class LocalVaultServer : IAsyncDisposable
 
     public async Task StopAsync(CancellationToken ct)
     {
+        // Injected delays and blocked hooks must not hold up shutdown.
+        await _stopping.CancelAsync();
         await _app.StopAsync(ct);
         Log.Stopped(_logger, Uri);
     }
@@ -125,9 +128,14 @@ public sealed class LocalVaultServer : IAsyncDisposable
         }
 
         _disposed = true;
+        await _stopping.CancelAsync();
         await _app.DisposeAsync();
         _identity.Dispose();
+        _stopping.Dispose();
     }
+
+    /// <summary>Cancelled when the server stops.</summary>
+    internal CancellationToken Stopping => _stopping.Token;
 
     internal Task OnCommittedAsync(LocalVaultWrite write, CancellationToken cancellationToken) =>
         AfterCommit is { } hook ? hook(write, cancellationToken) : Task.CompletedTask;

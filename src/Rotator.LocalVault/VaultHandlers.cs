@@ -79,7 +79,11 @@ internal sealed partial class VaultHandlers(
                     await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable (injected fault).");
                     return;
                 case LocalVaultFaultKind.Delay:
-                    await Task.Delay(fault.Delay, time, context.RequestAborted);
+                    using (var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, server.Stopping))
+                    {
+                        await Task.Delay(fault.Delay, time, linked.Token);
+                    }
+
                     break;
                 default:
                     // Commit faults act after the write is applied; the write handler picks this up.
@@ -204,7 +208,11 @@ internal sealed partial class VaultHandlers(
     private async Task<bool> CommittedAsync(HttpContext context, LocalVaultWriteOperation operation, string name, StoredVersion stored)
     {
         Log.Committed(logger, operation, name, stored.Id);
-        await server.OnCommittedAsync(new LocalVaultWrite(operation, name, stored.Id, stored.Tags), context.RequestAborted);
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, server.Stopping))
+        {
+            await server.OnCommittedAsync(new LocalVaultWrite(operation, name, stored.Id, stored.Tags), linked.Token);
+        }
+
         switch ((context.Items[FaultKey] as LocalVaultFault)?.Kind)
         {
             case LocalVaultFaultKind.CommitThenUnavailable:
