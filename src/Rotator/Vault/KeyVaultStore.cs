@@ -108,6 +108,7 @@ internal sealed class KeyVaultStore(SecretClient client) : IVault
         var code = failed.ErrorCode ?? "";
         return failed.Status switch
         {
+            0 => new VaultException(VaultFailure.Transient, $"Could not {operation} secret '{name}': the connection to the vault failed; will retry."),
             408 or 429 or >= 500 => new VaultException(VaultFailure.Transient, $"Could not {operation} secret '{name}': the vault answered {failed.Status} {code}; will retry."),
             403 when code.Contains("Disabled", StringComparison.OrdinalIgnoreCase) || failed.Message.Contains("SecretDisabled", StringComparison.Ordinal) =>
                 new VaultException(VaultFailure.Disabled, $"Could not {operation} secret '{name}': its latest version is disabled. Enable it, or write a new enabled version."),

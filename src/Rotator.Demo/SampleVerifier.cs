@@ -1,0 +1,142 @@
+using System.Net;
+using Azure;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rotator.Client;
+
+namespace Rotator.Demo;
+
+/// <summary>
+/// An API of the user's own whose key Rotator generates: it accepts callers whose key hashes to an entry of
+/// <c>&lt;secret&gt;-accepted</c>, re-read on its own cycle, and reports the fingerprints it accepts.
+/// </summary>
+public sealed partial class SampleVerifier : IAsyncDisposable
+{
+    private readonly SecretClient secrets;
+    private readonly string acceptedSecret;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stopping = new();
+    private volatile AcceptedKeys accepted = AcceptedKeys.Empty;
+    private WebApplication? app;
+    private Task? refreshing;
+    private long acceptedCalls;
+    private long rejectedCalls;
+
+    public SampleVerifier(string name, SecretClient secrets, string managedSecret, TimeSpan refreshInterval, TimeProvider time, ILogger logger)
+    {
+        Name = name;
+        this.secrets = secrets;
+        acceptedSecret = managedSecret + "-accepted";
+        RefreshInterval = refreshInterval;
+        this.time = time;
+        this.logger = logger;
+    }
+
+    public string Name { get; }
+
+    public TimeSpan RefreshInterval { get; }
+
+    /// <summary>Where callers send requests (<c>GET /v1/account/credits</c> with <c>X-Api-Key</c>).</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>The probe endpoint Rotator polls: <c>{"accepts":[…]}</c>.</summary>
+    public Uri ProbeUri => new(BaseUri, "rotator/accepts");
+
+    public long AcceptedCalls => Interlocked.Read(ref acceptedCalls);
+
+    public long RejectedCalls => Interlocked.Read(ref rejectedCalls);
+
+    public IReadOnlyList<string> Accepts => [.. accepted.Accept.Select(a => a.Fingerprint)];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        app = builder.Build();
+        app.MapGet("/v1/account/credits", (HttpContext context) =>
+        {
+            var presented = context.Request.Headers["X-Api-Key"].ToString();
+            if (presented.Length > 0 && accepted.Accepts(presented))
+            {
+                Interlocked.Increment(ref acceptedCalls);
+                return Results.Json(new { email_credit = 1000.0, phone_credit = 500.0 });
+            }
+
+            Interlocked.Increment(ref rejectedCalls);
+            return Results.StatusCode((int)HttpStatusCode.Unauthorized);
+        });
+        app.MapGet("/rotator/accepts", () => Results.Json(new VerifierReport(Accepts)));
+        await app.StartAsync(cancellationToken);
+        BaseUri = new Uri(app.Urls.First().TrimEnd('/') + "/");
+        await RefreshAsync(cancellationToken);
+        refreshing = RefreshLoopAsync(stopping.Token);
+    }
+
+    public async Task StopAsync()
+    {
+        await stopping.CancelAsync();
+        if (refreshing is not null)
+        {
+            await refreshing;
+        }
+
+        if (app is not null)
+        {
+            await app.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        stopping.Dispose();
+    }
+
+    private async Task RefreshLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(RefreshInterval, time, cancellationToken);
+                await RefreshAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var secret = await secrets.GetSecretAsync(acceptedSecret, cancellationToken: cancellationToken);
+            accepted = AcceptedKeys.Parse(secret.Value.Value);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            accepted = AcceptedKeys.Empty;
+        }
+        catch (Exception e) when (e is RequestFailedException or FormatException or System.Text.Json.JsonException)
+        {
+            // Keep what it had: a verifier that forgets its keys on a vault hiccup would fail every caller.
+            LogRefreshFailed(logger, Name, e.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Verifier {Name} could not re-read its accepted keys ({Error}); keeping the ones it has")]
+    private static partial void LogRefreshFailed(ILogger logger, string name, string error);
+}
