@@ -2,13 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Rotator.Client;
 
 namespace Rotator.Demo;
@@ -123,15 +118,9 @@ public sealed partial class SampleConsumer : IAsyncDisposable
             throw new InvalidOperationException($"Consumer '{Name}' is already started.");
         }
 
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var web = builder.Build();
-        web.Run(AnswerProbeAsync);
-        await web.StartAsync(ct);
+        var (web, address) = await LoopbackServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), AnswerProbeAsync, ct);
         probe = web;
-        var address = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        ProbeUri = new Uri(new Uri(address), ProbePath);
+        ProbeUri = new Uri(address, ProbePath);
         LogStarted(logger, Name, ProbeUri);
 
         await RefreshAsync(ct);
@@ -152,8 +141,7 @@ public sealed partial class SampleConsumer : IAsyncDisposable
 
         if (Interlocked.Exchange(ref probe, null) is { } web)
         {
-            await web.StopAsync(ct);
-            await web.DisposeAsync();
+            await LoopbackServer.StopAsync(web, ct);
         }
     }
 

@@ -6,11 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rotator.Client;
@@ -96,17 +92,7 @@ public sealed partial class SampleVendor : IAsyncDisposable
             LogLoaded(logger, dataFile!, loaded.Accounts.Count);
         }
 
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        // The vendor logs its own events; the web server's chatter stays out of the caller's logs.
-        builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(endpoint));
-        var web = builder.Build();
-        web.Run(vendor.HandleAsync);
-        await web.StartAsync(ct);
-        vendor.app = web;
-
-        var address = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        vendor.BaseUri = new Uri(address.Replace("[::1]", "localhost", StringComparison.Ordinal) + "/");
+        (vendor.app, vendor.BaseUri) = await LoopbackServer.StartAsync(endpoint, vendor.HandleAsync, ct);
         LogStarted(logger, vendor.BaseUri);
         return vendor;
     }
@@ -163,8 +149,7 @@ public sealed partial class SampleVendor : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref app, null) is { } web)
         {
-            await web.StopAsync(ct);
-            await web.DisposeAsync();
+            await LoopbackServer.StopAsync(web, ct);
         }
 
         lock (gate)
@@ -271,19 +256,17 @@ public sealed partial class SampleVendor : IAsyncDisposable
             return;
         }
 
+        bool minted;
         VendorKeyRecord record;
         string value;
         lock (gate)
         {
-            if (!TryMintLocked(Find(account)!, label, out record, out value))
-            {
-                LogCreateRefused(logger, account, options.MaxActiveKeys);
-                record = null!;
-            }
+            minted = TryMintLocked(Find(account)!, label, out record, out value);
         }
 
-        if (record is null)
+        if (!minted)
         {
+            LogCreateRefused(logger, account, options.MaxActiveKeys);
             await WriteJsonAsync(context, StatusCodes.Status409Conflict, new ErrorBody(
                 "active_key_limit",
                 $"The account already has {options.MaxActiveKeys} active keys, the limit; revoke one first.",
