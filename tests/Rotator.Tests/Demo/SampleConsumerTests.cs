@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Azure.Core;
+using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Rotator.Client;
@@ -212,6 +214,59 @@ public sealed class SampleConsumerTests : IAsyncLifetime
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync(consumer.ProbeUri));
     }
 
+    [Fact]
+    public async Task Neither_the_vendor_nor_a_consumer_logs_a_key()
+    {
+        using var logs = new CapturingLoggerProvider();
+        await using var logged = await SampleVendor.StartAsync(new SampleVendorOptions(), TimeProvider.System, logs, CancellationToken.None);
+        using var client = new VendorHttp(logged);
+        var account = logged.CreateAccount("acme");
+        var first = await client.MintAsync("acme", account, "first");
+        var second = logged.MintKeyDirect("acme", "second");
+        secret.Set(first.Key);
+        await using var consumer = new SampleConsumer(
+            "logged", secret.ReadLatestAsync, logged.BaseUri, Refresh, Call, time, logs.CreateLogger("consumer"));
+        await consumer.StartAsync(CancellationToken.None);
+        await Eventually.UntilAsync(() => logged.AcceptedCalls == 1, "the first call");
+        using (await client.CreateAsync("acme", account, "refused"))
+        using (await client.RevokeAsync("acme", account, first.Id))
+        {
+        }
+
+        secret.Set(second);
+        Assert.True(await consumer.CallOnceAsync(CancellationToken.None));
+        secret.FailWith(new InvalidOperationException($"a message quoting {second}"));
+        Assert.False(await consumer.RefreshAsync(CancellationToken.None));
+        await consumer.StopAsync(CancellationToken.None);
+
+        Assert.NotEmpty(logs.Lines);
+        Assert.Contains(logs.Lines, l => l.Contains(Fingerprint.Of(first.Key), StringComparison.Ordinal));
+        foreach (var key in new[] { first.Key, second, account })
+        {
+            Assert.DoesNotContain(logs.Lines, l => l.Contains(key, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_consumer_reading_through_a_secret_client_survives_an_unreachable_vault()
+    {
+        var options = new SecretClientOptions { DisableChallengeResourceVerification = true };
+        options.Retry.MaxRetries = 0;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        // Port 1 on loopback: nothing listens there, so every read fails at once.
+        var client = new SecretClient(new Uri("https://127.0.0.1:1/"), new StaticCredential(), options);
+        await using var consumer = new SampleConsumer(
+            "unreachable", client, "vendor-key", vendor.BaseUri, Refresh, Call, time, NullLogger.Instance);
+
+        await consumer.StartAsync(CancellationToken.None);
+        time.Advance(Refresh);
+        await Eventually.UntilAsync(() => consumer.VaultReads >= 2, "a second read at the next refresh");
+
+        Assert.Null(consumer.LoadedFingerprint);
+        Assert.Equal(0, consumer.Requests);
+        Assert.Equal(new ConsumerReport(null, null, null), await ProbeAsync(consumer));
+    }
+
     private async Task<SampleConsumer> StartAsync(TimeProvider clock, bool neverRefresh = false, TimeSpan? refresh = null, TimeSpan? call = null)
     {
         var consumer = new SampleConsumer(
@@ -234,6 +289,16 @@ public sealed class SampleConsumerTests : IAsyncLifetime
     private async Task FirstCallAnsweredAsync(SampleConsumer consumer)
     {
         await Eventually.UntilAsync(() => consumer.Requests == 1 && vendor.AcceptedCalls == 1, "the first call");
+    }
+
+    private sealed class StaticCredential : TokenCredential
+    {
+        private static readonly AccessToken Token = new("test-token", new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) => Token;
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(Token);
     }
 
     private static async Task<ConsumerReport?> ProbeAsync(SampleConsumer consumer)
