@@ -128,6 +128,24 @@ public sealed partial class SampleConsumer : IAsyncDisposable
         loops = Task.WhenAll(RefreshLoopAsync(stopping.Token), CallLoopAsync(stopping.Token));
     }
 
+    /// <summary>Runs until <paramref name="ct"/> is cancelled, then stops.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        await StartAsync(ct);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Asked to stop.
+        }
+        finally
+        {
+            await StopAsync(CancellationToken.None);
+        }
+    }
+
     public async Task StopAsync(CancellationToken ct)
     {
         if (stopping is { } cts)

@@ -24,7 +24,7 @@ public sealed partial class SampleVendor : IAsyncDisposable
     // How often usage alone (lastUsedAt, counters) reaches the disk; structural changes are saved at once.
     private static readonly TimeSpan UsageSaveInterval = TimeSpan.FromSeconds(1);
     private static readonly byte[] CreditsBody = Encoding.UTF8.GetBytes("{\"email_credit\":1000.0,\"phone_credit\":500.0}");
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+    private static readonly JsonSerializerOptions Json = new();
 
     private readonly Lock gate = new();
     private readonly VendorStateFile state;

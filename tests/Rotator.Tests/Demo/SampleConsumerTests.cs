@@ -267,6 +267,23 @@ public sealed class SampleConsumerTests : IAsyncLifetime
         Assert.Equal(new ConsumerReport(null, null, null), await ProbeAsync(consumer));
     }
 
+    [Fact]
+    public async Task Run_serves_until_cancelled()
+    {
+        var (_, first) = await api.MintAsync("acme", token, "first");
+        secret.Set(first);
+        await using var consumer = new SampleConsumer(
+            "run", secret.ReadLatestAsync, vendor.BaseUri, Refresh, TimeSpan.FromMilliseconds(10), TimeProvider.System, NullLogger.Instance);
+        using var cts = new CancellationTokenSource();
+
+        var running = consumer.RunAsync(cts.Token);
+        await Eventually.UntilAsync(() => consumer.Requests > 2, "a few calls");
+        await cts.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
+
+        Assert.Equal(0, consumer.FailedRequests);
+    }
+
     private async Task<SampleConsumer> StartAsync(TimeProvider clock, bool neverRefresh = false, TimeSpan? refresh = null, TimeSpan? call = null)
     {
         var consumer = new SampleConsumer(
