@@ -2,9 +2,7 @@ using System.Net;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rotator.Client;
 
@@ -55,26 +53,9 @@ public sealed partial class SampleVerifier : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        app = builder.Build();
-        app.MapGet("/v1/account/credits", (HttpContext context) =>
-        {
-            var presented = context.Request.Headers["X-Api-Key"].ToString();
-            if (presented.Length > 0 && accepted.Accepts(presented))
-            {
-                Interlocked.Increment(ref acceptedCalls);
-                return Results.Json(new { email_credit = 1000.0, phone_credit = 500.0 });
-            }
-
-            Interlocked.Increment(ref rejectedCalls);
-            return Results.StatusCode((int)HttpStatusCode.Unauthorized);
-        });
-        app.MapGet("/rotator/accepts", () => Results.Json(new VerifierReport(Accepts)));
-        await app.StartAsync(cancellationToken);
-        BaseUri = new Uri(app.Urls.First().TrimEnd('/') + "/");
+        // Read before serving, so the first callers are not refused for want of a first read.
         await RefreshAsync(cancellationToken);
+        (app, BaseUri) = await LoopbackServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), AnswerAsync, cancellationToken);
         refreshing = RefreshLoopAsync(stopping.Token);
     }
 
@@ -88,19 +69,40 @@ public sealed partial class SampleVerifier : IAsyncDisposable
 
         if (app is not null)
         {
-            await app.StopAsync();
+            await LoopbackServer.StopAsync(app, CancellationToken.None);
+            app = null;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        if (app is not null)
+        stopping.Dispose();
+    }
+
+    private Task AnswerAsync(HttpContext context)
+    {
+        if (context.Request.Path == "/rotator/accepts")
         {
-            await app.DisposeAsync();
+            return context.Response.WriteAsJsonAsync(new VerifierReport(Accepts));
         }
 
-        stopping.Dispose();
+        if (context.Request.Path != "/v1/account/credits")
+        {
+            context.Response.StatusCode = (int)HttpStatusCode.NotFound;
+            return Task.CompletedTask;
+        }
+
+        var presented = context.Request.Headers["X-Api-Key"].ToString();
+        if (presented.Length > 0 && accepted.Accepts(presented))
+        {
+            Interlocked.Increment(ref acceptedCalls);
+            return context.Response.WriteAsJsonAsync(new { email_credit = 1000.0, phone_credit = 500.0 });
+        }
+
+        Interlocked.Increment(ref rejectedCalls);
+        context.Response.StatusCode = (int)HttpStatusCode.Unauthorized;
+        return Task.CompletedTask;
     }
 
     private async Task RefreshLoopAsync(CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
-using Microsoft.Extensions.Hosting;
 using Rotator.Demo;
 using Rotator.LocalVault;
 using Rotator.Rotation;
@@ -61,17 +60,13 @@ internal static class DemoCommand
         Console.WriteLine($"local vault:   {vault.Uri} (data in {vaultData})");
         Console.WriteLine($"sample vendor: {vendor.BaseUri} (account '{Account}', at most two active keys)");
 
-        var consumers = new[]
+        var refreshes = new[] { TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(2) };
+        var consumers = refreshes.Select((refresh, i) => new SampleConsumer(
+            $"consumer-{i + 1}", secrets, Secret, vendor.BaseUri, refresh, TimeSpan.FromMilliseconds(40), time, parts.CreateLogger($"consumer-{i + 1}"))).ToList();
+        for (var i = 0; i < consumers.Count; i++)
         {
-            ("consumer-1", TimeSpan.FromMilliseconds(300)),
-            ("consumer-2", TimeSpan.FromMilliseconds(700)),
-            ("consumer-3-slow", TimeSpan.FromSeconds(2)),
-        }.Select(c => new SampleConsumer(
-            c.Item1, secrets, Secret, vendor.BaseUri, c.Item2, TimeSpan.FromMilliseconds(40), time, parts.CreateLogger(c.Item1))).ToList();
-        foreach (var consumer in consumers)
-        {
-            await consumer.StartAsync(cancellationToken);
-            Console.WriteLine($"consumer:      {consumer.Name} probe {consumer.ProbeUri} (re-reads the vault every {consumer.RefreshInterval.TotalSeconds:0.0} s)");
+            await consumers[i].StartAsync(cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer:      {consumers[i].Name} probe {consumers[i].ProbeUri} (re-reads the vault every {refreshes[i].TotalSeconds:0.0} s)"));
         }
 
         var builder = WorkerHost.CreateBuilder(config: null, Configuration(vault, vaultData, vendor, consumers));
@@ -93,7 +88,7 @@ internal static class DemoCommand
             await host.StopAsync(CancellationToken.None);
             foreach (var consumer in consumers)
             {
-                await consumer.StopAsync();
+                await consumer.StopAsync(CancellationToken.None);
             }
         }
 
