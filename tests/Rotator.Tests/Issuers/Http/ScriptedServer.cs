@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Rotator.Tests.Issuers.Http;
@@ -93,7 +94,8 @@ internal sealed class ScriptedServer : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var recorded = new RecordedRequest(
             context.Request.Method,
-            context.Request.Path.ToUriComponent() + context.Request.QueryString.ToUriComponent(),
+            // The target exactly as sent, before the server decodes any of it.
+            context.Features.Get<IHttpRequestFeature>()!.RawTarget,
             headers,
             body,
             context.Request.ContentType);
