@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Rotator.Configuration;
 
 namespace Rotator.Issuers.Http;
@@ -435,7 +436,7 @@ internal sealed partial class HttpKeyIssuer : IKeyIssuer
             }
         }
 
-        var text = Redact(body, credential);
+        var text = ScrubTokens(Redact(body, credential));
         var line = new StringBuilder(Math.Min(text.Length, ExcerptLength + 1));
         foreach (var c in text)
         {
@@ -481,6 +482,16 @@ internal sealed partial class HttpKeyIssuer : IKeyIssuer
 
         return text;
     }
+
+    /// <summary>
+    /// The issuer does not know the values of keys it did not mint, so anything shaped like one goes: a long run of
+    /// token characters with a digit in it, or any very long run (base64, hex). Prose and short ids stay readable.
+    /// </summary>
+    private static string ScrubTokens(string text) =>
+        TokenLike().Replace(text, match => match.Length >= 32 || match.ValueSpan.ContainsAnyInRange('0', '9') ? "[redacted]" : match.Value);
+
+    [GeneratedRegex(@"[A-Za-z0-9_\-+/=]{16,}", RegexOptions.CultureInvariant)]
+    private static partial Regex TokenLike();
 
     private static JsonDocument? TryParse(string body)
     {
