@@ -15,6 +15,8 @@ namespace Rotator;
 /// <summary>The composition root: everything the worker needs, in one place.</summary>
 internal static class RotatorHostExtensions
 {
+    private const string ProbeHttpClient = "probe";
+
     /// <param name="localVaultAllowed">True under <c>demo</c>, <c>local-vault</c> and the Development environment.</param>
     public static IHostApplicationBuilder AddRotator(this IHostApplicationBuilder builder, bool localVaultAllowed)
     {
@@ -33,11 +35,11 @@ internal static class RotatorHostExtensions
 
         services.AddTransient<CountingHandler>();
         services.AddHttpClient(IssuerFactory.HttpClientName).AddHttpMessageHandler<CountingHandler>();
-        services.AddHttpClient(HttpConsumerProbe.HttpClientName);
+        services.AddHttpClient(ProbeHttpClient);
         services.AddSingleton<IIssuerFactory, IssuerFactory>();
         services.TryAddSingleton<IAddressResolver, DnsAddressResolver>();
         services.AddSingleton<IConsumerProbe>(sp => new HttpConsumerProbe(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpConsumerProbe.HttpClientName),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProbeHttpClient),
             sp.GetRequiredService<IAddressResolver>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HttpConsumerProbe>>()));
 

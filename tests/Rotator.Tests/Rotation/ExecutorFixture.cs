@@ -85,7 +85,7 @@ internal sealed class ExecutorFixture
 
     /// <summary>Consumers report whatever the vault's latest version holds: they all refresh at once.</summary>
     public void ConsumersFollowTheVault(int replicas = 3) =>
-        Probe.Answer = role => role == Consumers.ProbeRole.Consumer && LatestFingerprint is { } fp ? FakeProbe.All(replicas, fp) : [];
+        Probe.Answer = role => role == Rotator.Consumers.ProbeRole.Consumer && LatestFingerprint is { } fp ? FakeProbe.All(replicas, fp) : [];
 
     public async Task<ExecutionResult> RunAsync(RunReason reason = RunReason.FollowUp)
     {
