@@ -4,8 +4,8 @@ namespace Rotator.Rotation;
 /// <summary>Every step of every rotation is one structured event carrying the key, the rotation id and the step. Never a key value.</summary>
 internal static partial class RotationLog
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Key {Key} rotation {RotationId}: {From} -> {To} on {Event} (trigger {Trigger}, actor {Actor})")]
-    public static partial void Transition(ILogger logger, string key, string? rotationId, Phase from, Phase to, RotationEvent @event, RotationTrigger trigger, string actor);
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Key {Key} rotation {RotationId}: {From} -> {To} on {Cause} (trigger {Trigger}, actor {Actor})")]
+    public static partial void Transition(ILogger logger, string key, string? rotationId, Phase from, Phase to, RotationEvent cause, RotationTrigger trigger, string actor);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Key {Key} rotation {RotationId}: minted key {KeyId} with fingerprint {Fingerprint}")]
     public static partial void Minted(ILogger logger, string key, string? rotationId, string keyId, string fingerprint);
