@@ -69,7 +69,7 @@ internal static class DemoCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer:      {consumers[i].Name} probe {consumers[i].ProbeUri} (re-reads the vault every {refreshes[i].TotalSeconds:0.0} s)"));
         }
 
-        var builder = WorkerHost.CreateBuilder(config: null, Configuration(vault, vaultData, vendor, consumers));
+        var builder = WorkerHost.CreateBuilder(config: null, Configuration(vault.Uri, vaultData, vendor.BaseUri, [.. consumers.Select(c => c.ProbeUri)]));
         builder.AddRotator(localVaultAllowed: true);
         using var host = builder.Build();
         var observer = (RotationObserver)host.Services.GetService(typeof(RotationObserver))!;
@@ -116,7 +116,7 @@ internal static class DemoCommand
     }
 
     /// <summary>The embedded default: one vendor key, bootstrapped, rotating every few seconds.</summary>
-    private static Dictionary<string, string?> Configuration(LocalVaultServer vault, string vaultData, SampleVendor vendor, IReadOnlyList<SampleConsumer> consumers)
+    internal static Dictionary<string, string?> Configuration(Uri vault, string vaultData, Uri vendor, IReadOnlyList<Uri> consumerProbes)
     {
         var config = new Dictionary<string, string?>
         {
@@ -125,7 +125,7 @@ internal static class DemoCommand
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
             ["Serilog:MinimumLevel:Override:System"] = "Warning",
             ["Serilog:MinimumLevel:Override:Quartz"] = "Warning",
-            ["Rotator:Vault:Uri"] = vault.Uri.ToString(),
+            ["Rotator:Vault:Uri"] = vault.ToString(),
             ["Rotator:Vault:Credential"] = "LocalVault",
             ["Rotator:Vault:LocalVaultData"] = vaultData,
             ["Rotator:Retry:BaseDelay"] = "00:00:00.200",
@@ -139,7 +139,7 @@ internal static class DemoCommand
             ["Rotator:Keys:0:Rollout:Timeout"] = "00:01:00",
             ["Rotator:Keys:0:Rollout:StalledPollInterval"] = "00:00:02",
             ["Rotator:Keys:0:Issuer:Type"] = "Http",
-            ["Rotator:Keys:0:Issuer:Http:BaseUrl"] = vendor.BaseUri.ToString(),
+            ["Rotator:Keys:0:Issuer:Http:BaseUrl"] = vendor.ToString(),
             ["Rotator:Keys:0:Issuer:Http:Account"] = Account,
             ["Rotator:Keys:0:Issuer:Http:CredentialSecret"] = ManagementSecret,
             ["Rotator:Keys:0:Issuer:Http:Create:Url"] = "/v1/accounts/{account}/keys",
@@ -153,9 +153,9 @@ internal static class DemoCommand
             ["Rotator:Keys:0:Issuer:Http:Verify:Header"] = "X-Api-Key",
             ["Rotator:Keys:0:Issuer:Http:Verify:Delay"] = "00:00:00.200",
         };
-        for (var i = 0; i < consumers.Count; i++)
+        for (var i = 0; i < consumerProbes.Count; i++)
         {
-            config[$"Rotator:Keys:0:Consumers:{i}:Url"] = consumers[i].ProbeUri.ToString();
+            config[$"Rotator:Keys:0:Consumers:{i}:Url"] = consumerProbes[i].ToString();
         }
 
         return config;

@@ -11,7 +11,8 @@ internal static class Logging
         var json = builder.Environment.IsProduction() && builder.Configuration.GetValue("Rotator:JsonLogs", true);
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            // Sinks registered as services (a test's list sink, say) join the console.
+            logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
             if (json)
             {
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());

@@ -1,0 +1,216 @@
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rotator.Cli;
+using Rotator.Demo;
+using Rotator.LocalVault;
+using Rotator.Rotation;
+using Rotator.Scheduling;
+using Serilog.Core;
+
+namespace Rotator.IntegrationTests.Rotation;
+
+/// <summary>How the world around the worker is set up.</summary>
+internal sealed record WorldOptions
+{
+    public bool Generated { get; init; }
+
+    /// <summary>Each consumer replica's refresh interval; null for one that never refreshes.</summary>
+    public IReadOnlyList<TimeSpan?> Consumers { get; init; } = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(900)];
+
+    public Action<Dictionary<string, string?>>? Configure { get; init; }
+
+    public Action<IServiceCollection>? Services { get; init; }
+}
+
+/// <summary>
+/// The worker in a real Generic Host with the local vault, the sample vendor (or a sample verifier for generated
+/// keys) and consumer replicas around it, all over real HTTP on 127.0.0.1, with the invariants checked after every change.
+/// </summary>
+internal sealed class RotationWorld : IAsyncDisposable
+{
+    private readonly DirectoryInfo folder;
+    private readonly List<ExecutionResult> results = [];
+    private readonly SemaphoreSlim executed = new(0);
+
+    private RotationWorld(DirectoryInfo folder) => this.folder = folder;
+
+    public LocalVaultServer Vault { get; private set; } = null!;
+
+    public SampleVendor? Vendor { get; private set; }
+
+    public SampleVerifier? Verifier { get; private set; }
+
+    public SecretClient Secrets { get; private set; } = null!;
+
+    public List<SampleConsumer> Consumers { get; } = [];
+
+    public IHost Worker { get; private set; } = null!;
+
+    public ListSink Logs { get; } = new();
+
+    public InvariantChecker Invariants { get; private set; } = null!;
+
+    public long FailedRequests => Consumers.Sum(c => c.FailedRequests);
+
+    public long Requests => Consumers.Sum(c => c.Requests);
+
+    /// <summary>Every key value that reached the vault: what the outputs are searched for.</summary>
+    public IReadOnlyList<string> KeysInVault => [.. Vault.Snapshot().Where(v => v.Name.Equals(DemoCommand.Secret, StringComparison.OrdinalIgnoreCase)).Select(v => v.Value).Distinct()];
+
+    public static async Task<RotationWorld> StartAsync(WorldOptions options)
+    {
+        var world = new RotationWorld(Directory.CreateTempSubdirectory("rotator-world-"));
+        try
+        {
+            await world.StartPartsAsync(options);
+            return world;
+        }
+        catch
+        {
+            await world.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartPartsAsync(WorldOptions options)
+    {
+        var time = TimeProvider.System;
+        var vaultData = Path.Combine(folder.FullName, "vault");
+        Vault = await LocalVaultServer.StartAsync(new LocalVaultOptions { DataDirectory = vaultData }, time, null, CancellationToken.None);
+        Secrets = LocalVaultConnection.CreateClient(Vault.Uri, Vault.AccessToken, Vault.Certificate, TimeSpan.FromSeconds(10));
+
+        Uri api;
+        if (options.Generated)
+        {
+            Verifier = new SampleVerifier("verifier", Secrets, DemoCommand.Secret, TimeSpan.FromMilliseconds(300), time, NullLogger.Instance);
+            await Verifier.StartAsync(CancellationToken.None);
+            api = Verifier.BaseUri;
+        }
+        else
+        {
+            Vendor = await SampleVendor.StartAsync(new SampleVendorOptions(), time, null, CancellationToken.None);
+            await Secrets.SetSecretAsync(DemoCommand.ManagementSecret, Vendor.CreateAccount(DemoCommand.Account));
+            api = Vendor.BaseUri;
+        }
+
+        for (var i = 0; i < options.Consumers.Count; i++)
+        {
+            var refresh = options.Consumers[i];
+            var consumer = new SampleConsumer($"consumer-{i + 1}", Secrets, DemoCommand.Secret, api, refresh ?? TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(25), time, NullLogger.Instance)
+            {
+                NeverRefresh = refresh is null,
+            };
+            Consumers.Add(consumer);
+        }
+
+        Invariants = new InvariantChecker(Vault, Vendor, DemoCommand.Account, DemoCommand.Secret, () => Consumers.Select(c => c.SentFingerprint));
+        foreach (var consumer in Consumers)
+        {
+            await consumer.StartAsync(CancellationToken.None);
+        }
+
+        var config = DemoCommand.Configuration(Vault.Uri, vaultData, api, [.. Consumers.Select(c => c.ProbeUri)]);
+        config["Rotator:Keys:0:Schedule:Interval"] = "00:00:01";
+        config["Rotator:Keys:0:Rollout:StableFor"] = "00:00:00.500";
+        config["Rotator:Keys:0:Rollout:PollInterval"] = "00:00:00.100";
+        if (options.Generated)
+        {
+            foreach (var key in config.Keys.Where(k => k.StartsWith("Rotator:Keys:0:Issuer:Http:", StringComparison.Ordinal)).ToList())
+            {
+                config.Remove(key);
+            }
+
+            config["Rotator:Keys:0:Issuer:Type"] = "Generated";
+            config["Rotator:Keys:0:Issuer:Prefix"] = "sk_live_";
+            config["Rotator:Keys:0:Verifiers:0:Url"] = Verifier!.ProbeUri.ToString();
+        }
+
+        options.Configure?.Invoke(config);
+        var builder = WorkerHost.CreateBuilder(config: null, config);
+        builder.Services.AddSingleton<ILogEventSink>(Logs);
+        options.Services?.Invoke(builder.Services);
+        builder.AddRotator(localVaultAllowed: true);
+        Worker = builder.Build();
+        Worker.Services.GetRequiredService<RotationObserver>().Executed += (_, result) =>
+        {
+            lock (results)
+            {
+                results.Add(result);
+            }
+
+            executed.Release();
+        };
+        await Worker.StartAsync();
+    }
+
+    /// <summary>Waits until an execution satisfies the condition; fails with what happened if it does not come in time.</summary>
+    public async Task<ExecutionResult> WaitForAsync(Func<ExecutionResult, bool> condition, TimeSpan limit, string what)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        var seen = 0;
+        while (true)
+        {
+            lock (results)
+            {
+                for (; seen < results.Count; seen++)
+                {
+                    if (condition(results[seen]))
+                    {
+                        return results[seen];
+                    }
+                }
+            }
+
+            try
+            {
+                await executed.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                var last = results.LastOrDefault();
+                Assert.Fail($"Waited {limit} for {what}; last phase {last?.Phase}, error {last?.Error}.\n{string.Join('\n', Logs.Lines.TakeLast(30))}");
+            }
+        }
+    }
+
+    /// <summary>Waits for this many completed rotations that replaced a key (bootstrap not counted).</summary>
+    public async Task WaitForRotationsAsync(int count, TimeSpan limit)
+    {
+        var done = 0;
+        await WaitForAsync(r => r.Completed is { Trigger: not RotationTrigger.Bootstrap } && ++done >= count, limit, $"{count} completed rotation(s)");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Worker is not null)
+        {
+            await Worker.StopAsync();
+            Worker.Dispose();
+        }
+
+        foreach (var consumer in Consumers)
+        {
+            await consumer.DisposeAsync();
+        }
+
+        if (Verifier is not null)
+        {
+            await Verifier.DisposeAsync();
+        }
+
+        if (Vendor is not null)
+        {
+            await Vendor.DisposeAsync();
+        }
+
+        if (Vault is not null)
+        {
+            await Vault.DisposeAsync();
+        }
+
+        executed.Dispose();
+        folder.Delete(recursive: true);
+    }
+}
