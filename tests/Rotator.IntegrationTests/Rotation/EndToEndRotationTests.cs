@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Rotator.Client;
 using Rotator.Consumers.Http;
+using Rotator.Cli;
 using Rotator.Demo;
 using Rotator.Rotation;
 
@@ -24,7 +25,7 @@ public sealed class EndToEndRotationTests
         Assert.Equal(0, world.FailedRequests);
         Assert.True(world.Requests > 50, $"only {world.Requests} consumer requests");
         Assert.Equal(0, world.Vendor!.RejectedCalls);
-        var keys = world.Vendor.Keys(Cli.DemoCommand.Account);
+        var keys = world.Vendor.Keys(DemoCommand.Account);
         Assert.Single(keys, k => !k.Revoked);
         Assert.True(keys.Count(k => k.Revoked) >= 2);
         Secrets.AssertAbsent(world.KeysInVault, world.Logs.Text);
@@ -41,11 +42,11 @@ public sealed class EndToEndRotationTests
         Assert.Equal(0, world.FailedRequests);
         Assert.Equal(0, world.Verifier!.RejectedCalls);
         Assert.True(world.Verifier.AcceptedCalls > 50);
-        var current = (await world.Secrets.GetSecretAsync(Cli.DemoCommand.Secret)).Value.Value;
+        var current = (await world.Secrets.GetSecretAsync(DemoCommand.Secret)).Value.Value;
         Assert.StartsWith("sk_live_", current, StringComparison.Ordinal);
-        var accepted = AcceptedKeys.Parse((await world.Secrets.GetSecretAsync(Cli.DemoCommand.Secret + "-accepted")).Value.Value);
+        var accepted = AcceptedKeys.Parse((await world.Secrets.GetSecretAsync(DemoCommand.Secret + "-accepted")).Value.Value);
         Assert.Equal([Fingerprint.Of(current)], accepted.Accept.Select(a => a.Fingerprint));
-        Assert.DoesNotContain(current, (await world.Secrets.GetSecretAsync(Cli.DemoCommand.Secret + "-accepted")).Value.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain(current, (await world.Secrets.GetSecretAsync(DemoCommand.Secret + "-accepted")).Value.Value, StringComparison.Ordinal);
         Secrets.AssertAbsent(world.KeysInVault, world.Logs.Text);
     }
 
@@ -62,7 +63,7 @@ public sealed class EndToEndRotationTests
         await world.WaitForAsync(r => r.Completed is { Trigger: RotationTrigger.Bootstrap }, Limit, "the bootstrap");
         var stalled = await world.WaitForAsync(r => r.Phase == Phase.Stalled, Limit, "a stalled rotation");
 
-        var keys = world.Vendor!.Keys(Cli.DemoCommand.Account);
+        var keys = world.Vendor!.Keys(DemoCommand.Account);
         var stuck = world.Consumers[1];
         Assert.Contains(keys, k => !k.Revoked && k.Fingerprint == stuck.SentFingerprint);
         Assert.DoesNotContain(keys, k => k.Revoked);
@@ -89,7 +90,7 @@ public sealed class EndToEndRotationTests
         var polls = 0;
         await world.WaitForAsync(r => r.Phase == Phase.RollingOut && ++polls >= 20, Limit, "twenty polls");
 
-        Assert.DoesNotContain(world.Vendor!.Keys(Cli.DemoCommand.Account), k => k.Revoked);
+        Assert.DoesNotContain(world.Vendor!.Keys(DemoCommand.Account), k => k.Revoked);
         Assert.Equal(0, world.FailedRequests);
         Assert.Contains(world.Logs.Lines, l => l.Contains("billing.nowhere.test", StringComparison.Ordinal) && l.Contains("fewer than minAddresses", StringComparison.Ordinal));
     }
@@ -109,7 +110,7 @@ public sealed class EndToEndRotationTests
 
         Assert.Empty(world.Invariants.Violations);
         Assert.Equal(0, world.FailedRequests);
-        Assert.Single(world.Vendor.Keys(Cli.DemoCommand.Account), k => !k.Revoked);
+        Assert.Single(world.Vendor.Keys(DemoCommand.Account), k => !k.Revoked);
         Assert.Contains(world.Logs.Lines, l => l.Contains("failed (attempt", StringComparison.Ordinal));
         Secrets.AssertAbsent(world.KeysInVault, world.Logs.Text);
     }
@@ -130,7 +131,7 @@ public sealed class EndToEndRotationTests
 
         Assert.Empty(world.Invariants.Violations);
         Assert.Equal(0, world.FailedRequests);
-        Assert.Single(world.Vendor.Keys(Cli.DemoCommand.Account), k => !k.Revoked);
+        Assert.Single(world.Vendor.Keys(DemoCommand.Account), k => !k.Revoked);
     }
 
     /// <summary>A DNS that knows no address for one name and passes the rest through.</summary>
