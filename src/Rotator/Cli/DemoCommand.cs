@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
@@ -73,7 +74,8 @@ internal static class DemoCommand
         builder.AddRotator(localVaultAllowed: true);
         using var host = builder.Build();
         var observer = (RotationObserver)host.Services.GetService(typeof(RotationObserver))!;
-        var progress = new Progress(rotations, consumers);
+        using var counters = new Counters();
+        var progress = new Progress(rotations, consumers, counters);
         observer.Executed += progress.OnExecuted;
 
         var outcome = 0;
@@ -162,11 +164,12 @@ internal static class DemoCommand
     }
 
     /// <summary>Prints each completed rotation and decides when the demo is done.</summary>
-    private sealed class Progress(int wanted, IReadOnlyList<SampleConsumer> consumers)
+    private sealed class Progress(int wanted, IReadOnlyList<SampleConsumer> consumers, Counters counters)
     {
         private readonly TaskCompletionSource<int> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private TimeSpan lastCompletion;
+        private (long Sets, long Others, long Issuer) lastCounts;
         private int completed;
 
         public int Completed => Volatile.Read(ref completed);
@@ -177,6 +180,9 @@ internal static class DemoCommand
             {
                 var took = clock.Elapsed - lastCompletion;
                 lastCompletion = clock.Elapsed;
+                var counts = counters.Read();
+                var (sets, others, issuer) = (counts.Sets - lastCounts.Sets, counts.Others - lastCounts.Others, counts.Issuer - lastCounts.Issuer);
+                lastCounts = counts;
                 if (record.Trigger == RotationTrigger.Bootstrap)
                 {
                     Console.WriteLine($"bootstrap: first key {record.NewKey?.Fingerprint} stored ({record.RotationId})");
@@ -185,7 +191,7 @@ internal static class DemoCommand
 
                 var count = Interlocked.Increment(ref completed);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"rotation {count}/{wanted} completed in {took.TotalSeconds:0.0} s ({record.RotationId}): {record.OldKey?.Fingerprint} -> {record.NewKey?.Fingerprint}; consumer requests so far {consumers.Sum(c => c.Requests)}, failed {consumers.Sum(c => c.FailedRequests)}"));
+                    $"rotation {count}/{wanted} completed in {took.TotalSeconds:0.0} s ({record.RotationId}): {record.OldKey?.Fingerprint} -> {record.NewKey?.Fingerprint}; vault {sets} sets + {others} other operations, issuer {issuer} requests; consumer requests so far {consumers.Sum(c => c.Requests)}, failed {consumers.Sum(c => c.FailedRequests)}"));
                 if (count >= wanted)
                 {
                     done.TrySetResult(0);
@@ -210,5 +216,47 @@ internal static class DemoCommand
                 return 1;
             }
         }
+    }
+
+    /// <summary>Reads Rotator's own vault and issuer counters, to show what each rotation cost.</summary>
+    private sealed class Counters : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private long sets;
+        private long others;
+        private long issuer;
+
+        public Counters()
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Telemetry.RotatorMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                if (instrument.Name == "rotator.issuer.requests")
+                {
+                    Interlocked.Add(ref issuer, value);
+                }
+                else if (instrument.Name == "rotator.vault.operations")
+                {
+                    var set = false;
+                    foreach (var tag in tags)
+                    {
+                        set |= tag.Key == "operation" && (string?)tag.Value == "set";
+                    }
+
+                    Interlocked.Add(ref set ? ref sets : ref others, value);
+                }
+            });
+            listener.Start();
+        }
+
+        public (long Sets, long Others, long Issuer) Read() => (Interlocked.Read(ref sets), Interlocked.Read(ref others), Interlocked.Read(ref issuer));
+
+        public void Dispose() => listener.Dispose();
     }
 }

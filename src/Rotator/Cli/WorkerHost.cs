@@ -28,8 +28,30 @@ internal static class WorkerHost
     public static async Task<int> RunAsync(FileInfo? config, CancellationToken cancellationToken)
     {
         var builder = CreateBuilder(config);
-        builder.AddRotator(localVaultAllowed: builder.Environment.IsDevelopment());
+        var development = builder.Environment.IsDevelopment();
+        await using var localVault = development && string.IsNullOrEmpty(builder.Configuration["Rotator:Vault:Uri"])
+            ? await StartDevelopmentVaultAsync(builder, cancellationToken)
+            : null;
+        builder.AddRotator(localVaultAllowed: development);
         return await RunHostAsync(builder.Build(), cancellationToken);
+    }
+
+    /// <summary>
+    /// In the Development environment only, a missing vault URI means the local vault, kept in <c>.rotator/local-vault</c>
+    /// under the content root. Anywhere else it is a configuration error, never a silent fallback.
+    /// </summary>
+    private static async Task<LocalVault.LocalVaultServer> StartDevelopmentVaultAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(builder.Environment.ContentRootPath, ".rotator", "local-vault");
+        var server = await LocalVault.LocalVaultServer.StartAsync(new LocalVault.LocalVaultOptions { DataDirectory = data }, TimeProvider.System, null, cancellationToken);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Rotator:Vault:Uri"] = server.Uri.ToString(),
+            ["Rotator:Vault:Credential"] = nameof(VaultCredential.LocalVault),
+            ["Rotator:Vault:LocalVaultData"] = data,
+        });
+        await Console.Out.WriteLineAsync($"Development: no Rotator:Vault:Uri, so the local vault serves {server.Uri} with its state in {data}");
+        return server;
     }
 
     /// <summary>Runs a host until stopped; a configuration that fails validation prints one line per problem and exits non-zero.</summary>

@@ -52,4 +52,16 @@ public sealed class ConfigurationProcessTests : IDisposable
         Assert.NotEqual(0, exit);
         Assert.Single(validate.Lines, l => l.StartsWith("  - ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Run_InDevelopmentWithoutAVaultUri_ServesTheLocalVaultInsteadOfFailing()
+    {
+        using var run = RotatorProcess.Start(["run"], folder.FullName, new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Development" });
+
+        var line = await run.WaitForLineAsync(l => l.StartsWith("Development: no Rotator:Vault:Uri", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        await run.WaitForLineAsync(l => l.Contains("Quartz", StringComparison.OrdinalIgnoreCase) || l.Contains("started", StringComparison.OrdinalIgnoreCase), TimeSpan.FromMinutes(1));
+
+        Assert.Contains(Path.Combine(folder.FullName, ".rotator", "local-vault"), line, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder.FullName, ".rotator", "local-vault", "token")));
+    }
 }
