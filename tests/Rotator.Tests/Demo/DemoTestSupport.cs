@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Rotator.Demo;
 
 namespace Rotator.Tests.Demo;
@@ -122,40 +120,6 @@ internal static class Eventually
 
             step?.Invoke();
             await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System);
-        }
-    }
-}
-
-/// <summary>Keeps every log line, rendered and with its values, so that tests can look for secrets in them.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
-{
-    private readonly ConcurrentQueue<string> lines = new();
-
-    public IReadOnlyCollection<string> Lines => lines;
-
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(lines);
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class CapturingLogger(ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
-                ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}"))
-                : "";
-            lines.Enqueue($"{formatter(state, exception)} | {values} | {exception}");
         }
     }
 }

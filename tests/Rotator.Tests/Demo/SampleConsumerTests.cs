@@ -7,6 +7,8 @@ using Microsoft.Extensions.Time.Testing;
 using Rotator.Client;
 using Rotator.Demo;
 
+using Rotator.Tests.Fakes;
+
 namespace Rotator.Tests.Demo;
 
 public sealed class SampleConsumerTests : IAsyncLifetime
@@ -217,7 +219,7 @@ public sealed class SampleConsumerTests : IAsyncLifetime
     [Fact]
     public async Task Neither_the_vendor_nor_a_consumer_logs_a_key()
     {
-        using var logs = new CapturingLoggerProvider();
+        using var logs = new ListLoggerFactory();
         await using var logged = await SampleVendor.StartAsync(new SampleVendorOptions(), TimeProvider.System, logs, CancellationToken.None);
         using var client = new VendorHttp(logged);
         var account = logged.CreateAccount("acme");

@@ -82,7 +82,7 @@ public sealed class RotationExecutorTests
 
         Assert.Equal(Phase.Stalled, result.Phase);
         Assert.Empty(f.Issuer.Revoked);
-        Assert.Contains(f.Log.Lines, l => l.Message.Contains("stalled", StringComparison.Ordinal) && l.Message.Contains(oldFingerprint, StringComparison.Ordinal));
+        Assert.Contains(f.Log.Entries, l => l.Message.Contains("stalled", StringComparison.Ordinal) && l.Message.Contains(oldFingerprint, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -275,7 +275,7 @@ public sealed class RotationExecutorTests
 
         Assert.Equal(Phase.NeedsAttention, result.Phase);
         Assert.Equal(creates, f.Issuer.Creates);
-        Assert.Contains(f.Log.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Critical && l.Message.Contains(current, StringComparison.Ordinal));
+        Assert.Contains(f.Log.Entries, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Critical && l.Message.Contains(current, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Rotator.Configuration;
 using Rotator.Consumers;
 using Rotator.Consumers.Http;
+using Rotator.Tests.Fakes;
 using Rotator.Tests.Issuers.Http;
 
 namespace Rotator.Tests.Consumers.Http;

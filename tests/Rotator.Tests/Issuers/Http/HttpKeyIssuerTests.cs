@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Rotator.Configuration;
 using Rotator.Issuers;
 using Rotator.Issuers.Http;
+using Rotator.Tests.Fakes;
 
 namespace Rotator.Tests.Issuers.Http;
 
