@@ -31,7 +31,10 @@ internal static class RotatorHostExtensions
         services.AddMetrics();
         services.AddSingleton<RotatorMetrics>();
         services.AddSingleton<KeyVaultStore>();
-        services.AddSingleton<IVault>(sp => new CountingVault(sp.GetRequiredService<KeyVaultStore>(), sp.GetRequiredService<RotatorMetrics>()));
+        services.AddSingleton<IVault>(sp => new ResilientVault(
+            new CountingVault(sp.GetRequiredService<KeyVaultStore>(), sp.GetRequiredService<RotatorMetrics>()),
+            sp.GetRequiredService<IOptions<RotatorOptions>>().Value.Retry,
+            sp.GetRequiredService<TimeProvider>()));
 
         services.AddTransient<CountingHandler>();
         services.AddHttpClient(IssuerFactory.HttpClientName).AddHttpMessageHandler<CountingHandler>();

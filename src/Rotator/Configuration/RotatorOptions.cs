@@ -9,6 +9,19 @@ public sealed class RotatorOptions
 
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>
+    /// This worker's name in the lease it writes. Workers with the same id take over from each other (a restarted pod);
+    /// a worker with another id holding an unexpired lease means two workers on one vault, and both stop. Defaults to
+    /// the machine name; set it to the release name in Kubernetes.
+    /// </summary>
+    public string? WorkerId { get; set; }
+
+    /// <summary>How long a lease holds without being renewed.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Before each side effect the record is read again after a random delay up to this, so two workers that wrote at once see each other.</summary>
+    public TimeSpan LeaseCheckDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>A list, not a dictionary: configuration keys merge case-insensitively, which would hide a clash.</summary>
     public List<ManagedKeyOptions> Keys { get; set; } = [];
 }
@@ -110,6 +123,9 @@ public sealed class RolloutOptions
 
     /// <summary>Polling interval once Stalled.</summary>
     public TimeSpan StalledPollInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>In an emergency that suspects the old key, how long consumers get to switch before it is revoked anyway.</summary>
+    public TimeSpan EmergencyGrace { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 public enum IssuerType
@@ -149,6 +165,9 @@ public sealed class HttpIssuerOptions
     public string Account { get; set; } = "";
 
     public int MaxActiveKeys { get; set; } = 2;
+
+    /// <summary>For the first rotation of a key created by hand: the vendor's id of the key now in the vault. Without it, Rotator adopts the account's only active key, or stops and asks.</summary>
+    public string? CurrentKeyId { get; set; }
 
     /// <summary>Vault secret holding the management credential.</summary>
     public string CredentialSecret { get; set; } = "";

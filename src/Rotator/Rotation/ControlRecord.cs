@@ -11,6 +11,19 @@ public enum RotationTrigger
     Emergency,
 }
 
+/// <summary>What an emergency rotation suspects of being compromised.</summary>
+public enum Suspect
+{
+    /// <summary>The current (old) key: roll out a new one with a short grace instead of the gate, then revoke.</summary>
+    Old,
+
+    /// <summary>The key of the rotation in flight: revoke it first, then mint again.</summary>
+    New,
+
+    /// <summary>Every key: revoke them all first, accepting the downtime, then mint.</summary>
+    All,
+}
+
 /// <summary>A key as the record names it: its fingerprint (safe to show) and the issuer's id for it.</summary>
 public readonly record struct KeyRef(string Fingerprint, string? IssuerId)
 {
@@ -61,8 +74,25 @@ public sealed record ControlRecord
 
     public bool Paused { get; init; }
 
-    /// <summary>The worker instance that wrote the record last.</summary>
-    public string? Lease { get; init; }
+    /// <summary>The worker that wrote the record last, and until when it holds the key.</summary>
+    public Lease? Lease { get; init; }
+
+    /// <summary>An emergency in force for this rotation, and since when.</summary>
+    public Suspect? Emergency { get; init; }
+
+    public DateTimeOffset? EmergencySince { get; init; }
+
+    /// <summary>An operator confirmed completion although consumers had not switched (recorded with actor and reason in <see cref="Note"/>).</summary>
+    public bool Forced { get; init; }
+
+    /// <summary>Keys an emergency revokes before anything is minted.</summary>
+    public IReadOnlyList<KeyRef> Suspects { get; init; } = [];
+
+    /// <summary>The phase a key in NeedsAttention stopped in: an operator's resume returns there.</summary>
+    public Phase? Held { get; init; }
+
+    /// <summary>The last operator action with its actor and reason, truncated.</summary>
+    public string? Note { get; init; }
 
     public static class Tags
     {
@@ -77,6 +107,10 @@ public sealed record ControlRecord
         public const string Error = "rotator-error";
         public const string Paused = "rotator-paused";
         public const string Lease = "rotator-lease";
+        public const string Flags = "rotator-flags";
+        public const string Suspects = "rotator-suspects";
+        public const string Held = "rotator-held";
+        public const string Note = "rotator-note";
     }
 
     public IReadOnlyDictionary<string, string> ToTags()
@@ -94,7 +128,11 @@ public sealed record ControlRecord
         Put(tags, Tags.Completed, LastCompleted?.ToString("O", CultureInfo.InvariantCulture));
         Put(tags, Tags.Error, Error);
         Put(tags, Tags.Paused, Paused ? "true" : null);
-        Put(tags, Tags.Lease, Lease);
+        Put(tags, Tags.Lease, Lease?.Format());
+        Put(tags, Tags.Flags, FormatFlags());
+        Put(tags, Tags.Suspects, Suspects.Count == 0 ? null : string.Join(',', Suspects.Select(k => k.Format())));
+        Put(tags, Tags.Held, Held?.ToString());
+        Put(tags, Tags.Note, Note);
         return tags;
     }
 
@@ -116,8 +154,44 @@ public sealed record ControlRecord
             LastCompleted = Time(Get(Tags.Completed)),
             Error = Get(Tags.Error),
             Paused = Get(Tags.Paused) == "true",
-            Lease = Get(Tags.Lease),
+            Lease = Rotation.Lease.Parse(Get(Tags.Lease)),
+            Emergency = ParseEmergency(Get(Tags.Flags), out var since),
+            EmergencySince = since,
+            Forced = Get(Tags.Flags)?.Split(',').Contains("forced") == true,
+            Suspects = Get(Tags.Suspects)?.Split(',').Select(KeyRef.Parse).OfType<KeyRef>().ToList() ?? [],
+            Held = Enum.TryParse<Phase>(Get(Tags.Held), out var held) ? held : null,
+            Note = Get(Tags.Note),
         };
+    }
+
+    private string? FormatFlags()
+    {
+        var flags = new List<string>();
+        if (Emergency is { } suspect)
+        {
+            flags.Add($"emergency-{suspect.ToString().ToLowerInvariant()}@{EmergencySince?.ToString("O", CultureInfo.InvariantCulture)}");
+        }
+
+        if (Forced)
+        {
+            flags.Add("forced");
+        }
+
+        return flags.Count == 0 ? null : string.Join(',', flags);
+    }
+
+    private static Suspect? ParseEmergency(string? flags, out DateTimeOffset? since)
+    {
+        since = null;
+        var flag = flags?.Split(',').FirstOrDefault(f => f.StartsWith("emergency-", StringComparison.Ordinal));
+        if (flag is null)
+        {
+            return null;
+        }
+
+        var at = flag.IndexOf('@', StringComparison.Ordinal);
+        since = at < 0 ? null : Time(flag[(at + 1)..]);
+        return Enum.TryParse<Suspect>(at < 0 ? flag["emergency-".Length..] : flag["emergency-".Length..at], ignoreCase: true, out var suspect) ? suspect : null;
     }
 
     /// <summary>Key Vault allows 512 characters per tag value; reasons are cut to 256 so nothing else is crowded out.</summary>
@@ -133,6 +207,22 @@ public sealed record ControlRecord
 
     private static DateTimeOffset? Time(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time) ? time : null;
+}
+
+/// <summary>Which worker holds a key's rotation, and until when: how a second worker on the same vault is noticed.</summary>
+public readonly record struct Lease(string Holder, DateTimeOffset Expires)
+{
+    public bool HeldByAnotherAt(string me, DateTimeOffset now) => Holder != me && Expires > now;
+
+    internal string Format() => $"{Holder}|{Expires.ToString("O", CultureInfo.InvariantCulture)}";
+
+    internal static Lease? Parse(string? text)
+    {
+        var bar = text?.LastIndexOf('|') ?? -1;
+        return bar > 0 && DateTimeOffset.TryParse(text![(bar + 1)..], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var expires)
+            ? new Lease(text[..bar], expires)
+            : null;
+    }
 }
 
 /// <summary>Tags Rotator puts on each version of a managed secret.</summary>

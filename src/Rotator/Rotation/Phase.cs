@@ -69,6 +69,12 @@ public enum RotationEvent
 
     /// <summary>An operator has checked a key in NeedsAttention and resumes it.</summary>
     OperatorResumed,
+
+    /// <summary>An operator aborts the rotation in flight.</summary>
+    Abort,
+
+    /// <summary>An emergency revokes suspected keys first and mints again.</summary>
+    EmergencyRevoke,
 }
 
 public static class PhaseFacts
@@ -77,5 +83,8 @@ public static class PhaseFacts
     public static bool IsAtRest(this Phase phase) => phase is Phase.Idle or Phase.Completed;
 
     /// <summary>Phases whose step waits on a gate.</summary>
-    public static bool IsGate(this Phase phase) => phase is Phase.Minted or Phase.RollingOut or Phase.Revoking or Phase.Stalled;
+    public static bool IsGate(this Phase phase) => phase is Phase.Minted or Phase.RollingOut or Phase.Revoking or Phase.Stalled or Phase.Aborting;
+
+    /// <summary>Phases of a rotation in flight.</summary>
+    public static bool IsInFlight(this Phase phase) => !phase.IsAtRest() && phase != Phase.NeedsAttention;
 }

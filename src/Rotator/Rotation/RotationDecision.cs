@@ -35,11 +35,24 @@ public readonly record struct Decision(Phase Next, Then Then, bool CountsAttempt
 /// </summary>
 public static class RotationDecision
 {
-    public static Decision Decide(Phase phase, RotationEvent @event) => (phase, @event) switch
+    /// <param name="held">For a key in NeedsAttention, the phase it stopped in: where an operator's resume returns.</param>
+    public static Decision Decide(Phase phase, RotationEvent @event, Phase? held = null) => (phase, @event) switch
     {
-        // A person's word is needed to leave NeedsAttention; nothing else moves it.
-        (Phase.NeedsAttention, RotationEvent.OperatorResumed) => new(Phase.Intent, Then.Continue),
+        // A person's word is needed to leave NeedsAttention: resume where it stopped, abort, or an emergency.
+        (Phase.NeedsAttention, RotationEvent.OperatorResumed) => new(held is { } h && h != Phase.NeedsAttention ? h : Phase.Idle, Then.Continue),
+        (Phase.NeedsAttention, RotationEvent.Abort) => new(Phase.Aborting, Then.Continue),
+        (Phase.NeedsAttention, RotationEvent.EmergencyRevoke) => new(Phase.Intent, Then.Continue),
         (Phase.NeedsAttention, _) => new(Phase.NeedsAttention, Then.Rest),
+
+        // An emergency is never refused because a rotation is running: revoke the suspects, then mint.
+        (_, RotationEvent.EmergencyRevoke) => new(Phase.Intent, Then.Continue),
+
+        // Abort: before Revoking there is something to undo; from Revoking on, the old key is gone or going.
+        (Phase.Intent or Phase.Minted or Phase.Stored or Phase.RollingOut or Phase.Stalled, RotationEvent.Abort) => new(Phase.Aborting, Then.Continue),
+        (Phase.Aborting, RotationEvent.StepSucceeded) => new(Phase.Idle, Then.Rest),
+        (Phase.Aborting, RotationEvent.GateWaiting) => new(Phase.Aborting, Then.Poll),
+        (Phase.Aborting, RotationEvent.GateTimedOut) => new(Phase.Aborting, Then.PollStalled, Alert: true),
+        (Phase.Aborting, RotationEvent.ForceComplete) => new(Phase.Aborting, Then.Continue),
 
         (_, RotationEvent.Unsafe) => new(Phase.NeedsAttention, Then.Rest, Alert: true),
         (_, RotationEvent.AttemptsExhausted) when !phase.IsAtRest() => new(Phase.NeedsAttention, Then.Rest, Alert: true),
@@ -74,8 +87,6 @@ public static class RotationDecision
 
         // The old key is gone already; verifiers that still accept it are a person's to check.
         (Phase.Revoking, RotationEvent.GateTimedOut) => new(Phase.NeedsAttention, Then.Rest, Alert: true),
-
-        (Phase.Aborting, RotationEvent.StepSucceeded) => new(Phase.Idle, Then.Rest),
 
         (_, RotationEvent.StepFailed) => new(phase, Then.Backoff, CountsAttempt: true),
 

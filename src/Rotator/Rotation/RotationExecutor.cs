@@ -5,7 +5,6 @@ using Rotator.Client;
 using Rotator.Configuration;
 using Rotator.Consumers;
 using Rotator.Issuers;
-using Rotator.Issuers.Generated;
 using Rotator.Scheduling;
 using Rotator.Vault;
 
@@ -17,7 +16,7 @@ public enum RunReason
     /// <summary>The schedule says the key is due.</summary>
     Scheduled,
 
-    /// <summary>An operator asked for a rotation.</summary>
+    /// <summary>An operator asked for something (the request says what).</summary>
     Manual,
 
     /// <summary>A gate's poll or a retry; continues whatever is in flight.</summary>
@@ -29,7 +28,16 @@ public enum RunReason
 
 /// <summary>The outcome of one execution: the phase it left the key in and when to run again.</summary>
 /// <param name="Completed">The record of a rotation that completed during this execution.</param>
-public sealed record ExecutionResult(Phase Phase, DateTimeOffset? RunAgainAt, RunReason RunAgainAs, string? Error = null, ControlRecord? Completed = null);
+/// <param name="RotationId">The rotation in flight (or last run) when the execution ended.</param>
+/// <param name="Refused">Why an operator's request was not carried out (for example, a rotation is already running).</param>
+public sealed record ExecutionResult(
+    Phase Phase,
+    DateTimeOffset? RunAgainAt,
+    RunReason RunAgainAs,
+    string? Error = null,
+    ControlRecord? Completed = null,
+    string? RotationId = null,
+    string? Refused = null);
 
 /// <summary>
 /// Runs the rotation protocol for one managed key: loads its record from the vault, takes steps until it must wait,
@@ -49,26 +57,42 @@ internal sealed partial class RotationExecutor(
     private const string EmptyControlValue = "-";
     private const int MaxStepsPerRun = 32;
 
-    public async Task<ExecutionResult> RunAsync(ManagedKeyOptions key, RunReason reason, string? actor, CancellationToken cancellationToken)
+    private RotatorOptions Options => options.CurrentValue;
+
+    private string Me => Options.WorkerId ?? worker.Id;
+
+    public async Task<ExecutionResult> RunAsync(ManagedKeyOptions key, RunReason reason, OperatorRequest? request, CancellationToken cancellationToken)
     {
-        var run = new Run(key);
+        var run = new Run(key, request);
         try
         {
             await LoadAsync(run, cancellationToken);
         }
-        catch (Exception e) when (e is VaultException { Failure: VaultFailure.Transient })
+        catch (VaultException e) when (e.Failure == VaultFailure.Transient)
         {
             var retryIn = RetryDelay(1);
             RotationLog.RecordFailed(logger, key.Name, e.Message, retryIn);
             return new ExecutionResult(Phase.Idle, time.GetUtcNow() + retryIn, reason, e.Message);
         }
 
-        if (run.Record.Paused && run.Record.Phase.IsAtRest())
+        (RotationEvent Event, string? Error)? pending = null;
+        if (run.Record.Lease is { } lease && lease.HeldByAnotherAt(Me, time.GetUtcNow()) && run.Record.Phase != Phase.NeedsAttention
+            && (run.Record.Phase.IsInFlight() || reason is RunReason.Scheduled || request is not null))
         {
-            return new ExecutionResult(run.Record.Phase, null, RunReason.Scheduled);
+            pending = (RotationEvent.Unsafe, TwoWorkers(lease));
+        }
+        else if (request is not null)
+        {
+            var applied = await ApplyRequestAsync(run, request, cancellationToken);
+            if (applied.Result is { } immediate)
+            {
+                return immediate;
+            }
+
+            pending = applied.Event;
         }
 
-        if (run.Record.Phase.IsAtRest() && !IsDue(run, reason))
+        if (pending is null && run.Record.Phase.IsAtRest() && (run.Record.Paused || !IsDue(run, reason)))
         {
             return Rest(run);
         }
@@ -76,8 +100,9 @@ internal sealed partial class RotationExecutor(
         for (var step = 0; step < MaxStepsPerRun; step++)
         {
             var from = run.Record.Phase;
-            var (@event, error) = from.IsAtRest() ? await StartAsync(run, reason, actor, cancellationToken) : await StepAsync(run, cancellationToken);
-            var decision = RotationDecision.Decide(from, @event);
+            var (@event, error) = pending ?? (from.IsAtRest() ? await StartAsync(run, reason, cancellationToken) : await StepAsync(run, cancellationToken));
+            pending = null;
+            var decision = RotationDecision.Decide(from, @event, run.Record.Held);
             var attempts = run.Record.Attempts;
             if (decision.CountsAttempt)
             {
@@ -91,16 +116,8 @@ internal sealed partial class RotationExecutor(
 
             var now = time.GetUtcNow();
             var changed = decision.Changes(from);
-            var next = run.Record with
-            {
-                Phase = decision.Next,
-                Attempts = changed ? 0 : attempts,
-                PhaseSince = changed ? now : run.Record.PhaseSince ?? now,
-                Error = error is null ? (changed ? null : run.Record.Error) : ControlRecord.Truncate(error),
-            };
-            next = Completing(next, decision.Next, now);
-
-            if (changed || next.Attempts != run.Record.Attempts || next.Error != run.Record.Error)
+            var next = Transition(run, from, decision, attempts, error, now);
+            if (changed || next.Attempts != run.Record.Attempts || next.Error != run.Record.Error || next != run.Record || LeaseRunsOut(run.Record, now))
             {
                 try
                 {
@@ -111,12 +128,8 @@ internal sealed partial class RotationExecutor(
                     // The transition is not recorded, so it did not happen: the next run repeats this step, whose writes are all checked first.
                     var retryIn = RetryDelay(attempts + 1);
                     RotationLog.RecordFailed(logger, key.Name, e.Message, retryIn);
-                    return new ExecutionResult(from, now + retryIn, from.IsAtRest() ? reason : RunReason.FollowUp, e.Message);
+                    return new ExecutionResult(from, now + retryIn, from.IsAtRest() ? reason : RunReason.FollowUp, e.Message, RotationId: run.Record.RotationId);
                 }
-            }
-            else
-            {
-                run.Record = next;
             }
 
             Report(run, from, @event, decision, error);
@@ -126,49 +139,76 @@ internal sealed partial class RotationExecutor(
                 case Then.Continue:
                     continue;
                 case Then.Poll:
-                    return new ExecutionResult(decision.Next, now + run.Key.Rollout.PollInterval, RunReason.FollowUp);
+                    return Result(run, now + run.Key.Rollout.PollInterval, RunReason.FollowUp);
                 case Then.PollStalled:
-                    return new ExecutionResult(decision.Next, now + run.Key.Rollout.StalledPollInterval, RunReason.FollowUp);
+                    return Result(run, now + run.Key.Rollout.StalledPollInterval, RunReason.FollowUp);
                 case Then.Backoff:
                     var retryIn = RetryDelay(Math.Max(1, next.Attempts));
                     RotationLog.StepFailed(logger, key.Name, next.RotationId, from, next.Attempts, Options.Retry.MaxAttempts, retryIn, error ?? "unknown");
-                    return new ExecutionResult(decision.Next, now + retryIn, from.IsAtRest() ? reason : RunReason.FollowUp, error);
+
+                    // A request that failed before anything was recorded is repeated as it was asked.
+                    return from.IsAtRest() && run.Record.Phase.IsAtRest() && request is not null
+                        ? Result(run, now + retryIn, reason)
+                        : Result(run, now + retryIn, from.IsAtRest() ? reason : RunReason.FollowUp);
                 default:
                     return decision.Next == Phase.Completed && decision.Changes(from) ? Rest(run) with { Completed = run.Record } : Rest(run);
             }
         }
 
         // A bounded loop: a protocol bug must not spin; the follow-up resumes from the recorded phase.
-        return new ExecutionResult(run.Record.Phase, time.GetUtcNow() + run.Key.Rollout.PollInterval, RunReason.FollowUp);
+        return Result(run, time.GetUtcNow() + run.Key.Rollout.PollInterval, RunReason.FollowUp);
     }
 
-    private RotatorOptions Options => options.CurrentValue;
+    /// <summary>The record after a decision: attempts, timers, and what entering the new phase means.</summary>
+    private static ControlRecord Transition(Run run, Phase from, Decision decision, int attempts, string? error, DateTimeOffset now)
+    {
+        var changed = decision.Changes(from);
+        var record = run.PendingRecord is { } pending && decision.Next == Phase.Intent ? pending : run.Record;
+        run.PendingRecord = null;
+        record = record with
+        {
+            Phase = decision.Next,
+            Attempts = changed ? 0 : attempts,
+            PhaseSince = changed ? now : record.PhaseSince ?? now,
+            Error = error is null ? (changed ? null : record.Error) : ControlRecord.Truncate(error),
+        };
+
+        return decision.Next switch
+        {
+            Phase.Completed when changed => record with { LastCompleted = now, Emergency = null, EmergencySince = null, Forced = false, Suspects = [] },
+            Phase.NeedsAttention when changed => record with { Held = from },
+            Phase.Idle when from == Phase.Aborting => record with { Paused = true, Emergency = null, EmergencySince = null, Forced = false, Suspects = [] },
+            _ when from == Phase.NeedsAttention && changed => record with { Held = null, Attempts = 0 },
+            _ => record,
+        };
+    }
+
+    private ExecutionResult Result(Run run, DateTimeOffset? at, RunReason @as) =>
+        new(run.Record.Phase, at, @as, run.Record.Error, RotationId: run.Record.RotationId);
 
     private ExecutionResult Rest(Run run)
     {
         var record = run.Record;
         if (record.Phase == Phase.NeedsAttention || record.Paused)
         {
-            return new ExecutionResult(record.Phase, null, RunReason.Scheduled, record.Error);
+            return Result(run, null, RunReason.Scheduled);
         }
 
         // Interval schedules come back at their due time; cron schedules have their own Quartz trigger.
         var due = run.Key.Schedule.Interval is null ? (DateTimeOffset?)null : Schedules.NextDue(run.Key.Schedule, record.LastCompleted, time.GetUtcNow());
-        return new ExecutionResult(record.Phase, due, RunReason.Scheduled, record.Error);
+        return Result(run, due, RunReason.Scheduled);
     }
 
     private bool IsDue(Run run, RunReason reason) => reason switch
     {
-        RunReason.Scheduled or RunReason.Manual => true,
+        _ when run.Request is { Action: OperatorAction.Rotate or OperatorAction.Emergency } => true,
+        RunReason.Scheduled => true,
+        RunReason.Manual => false,
         _ => Schedules.IsIntervalDue(run.Key.Schedule, run.Record.LastCompleted, time.GetUtcNow())
-            || (run.Latest is null && run.Key.Bootstrap),
+            || (run.Latest is null && run.LatestProblem is null && run.Key.Bootstrap),
     };
 
     private TimeSpan RetryDelay(int attempt) => Backoff.Delay(attempt, Options.Retry.BaseDelay, Options.Retry.MaxDelay, Random.Shared.NextDouble());
-
-    private static ControlRecord Completing(ControlRecord record, Phase next, DateTimeOffset now) => next == Phase.Completed
-        ? record with { LastCompleted = now }
-        : record;
 
     private void Report(Run run, Phase from, RotationEvent @event, Decision decision, string? error)
     {
@@ -183,7 +223,7 @@ internal sealed partial class RotationExecutor(
             RotationLog.NeedsAttention(logger, run.Key.Name, record.RotationId, from, error ?? "unknown");
         }
 
-        if (decision.Next == Phase.Completed)
+        if (decision.Next == Phase.Completed && decision.Changes(from))
         {
             RotationLog.Completed(logger, run.Key.Name, record.RotationId, record.NewKey?.Fingerprint);
         }
@@ -197,8 +237,9 @@ internal sealed partial class RotationExecutor(
         run.Latest = await LatestAsync(run, cancellationToken);
 
         // Evidence over records: a version tagged with this rotation means the key was stored, whatever the record says.
-        if (run.Record.Phase is Phase.Intent or Phase.Minted && run.Record.RotationId is { } rotation
-            && await FindStoredVersionAsync(run, rotation, cancellationToken) is { } stored)
+        if (run.Record.Phase is Phase.Intent or Phase.Minted && run.Record.Suspects.Count == 0 && run.Record.RotationId is { } rotation
+            && await FindStoredVersionAsync(run, rotation, cancellationToken) is { } stored
+            && !(run.Record.Lease is { } lease && lease.HeldByAnotherAt(Me, time.GetUtcNow())))
         {
             var fingerprint = stored.Tags.GetValueOrDefault(VersionTags.Fingerprint) ?? run.Record.NewKey?.Fingerprint ?? "";
             var record = run.Record with
@@ -232,7 +273,7 @@ internal sealed partial class RotationExecutor(
     }
 
     /// <summary>Idle or Completed and due: check that a rotation may start, then name it.</summary>
-    private async Task<(RotationEvent, string?)> StartAsync(Run run, RunReason reason, string? actor, CancellationToken cancellationToken)
+    private async Task<(RotationEvent, string?)> StartAsync(Run run, RunReason reason, CancellationToken cancellationToken)
     {
         var key = run.Key;
         if (run.LatestProblem is { } problem)
@@ -240,40 +281,78 @@ internal sealed partial class RotationExecutor(
             return (RotationEvent.Unsafe, problem);
         }
 
-        KeyRef? current = null;
-        if (run.Latest is { } latest)
+        if (await CheckLeaseAsync(run, cancellationToken) is { } conflict)
         {
-            var tagged = latest.Tags.GetValueOrDefault(VersionTags.Fingerprint);
-            var fingerprint = Fingerprint.Of(latest.Value ?? "");
-            if (run.Control is not null && run.Record.LastCompleted is not null && tagged is null)
-            {
-                return (RotationEvent.Unsafe, $"The latest version {latest.Version} of '{key.Secret}' was not written by Rotator (it has no {VersionTags.Fingerprint} tag). Check who wrote it; if it is the key to keep, tag it or disable it, then resume.");
-            }
-
-            if (tagged is not null && tagged != fingerprint)
-            {
-                return (RotationEvent.Unsafe, $"The latest version {latest.Version} of '{key.Secret}' holds a key whose fingerprint does not match its {VersionTags.Fingerprint} tag. Check who changed it.");
-            }
-
-            current = new KeyRef(fingerprint, latest.Tags.GetValueOrDefault(VersionTags.KeyId));
-        }
-        else if (!key.Bootstrap)
-        {
-            return (RotationEvent.Unsafe, $"The managed secret '{key.Secret}' has no version. If this is a new key, set bootstrap: true for it; otherwise check the secret's name (a soft-deleted secret must be recovered first).");
+            return (RotationEvent.Unsafe, conflict);
         }
 
-        var trigger = run.Latest is null ? RotationTrigger.Bootstrap : reason == RunReason.Manual ? RotationTrigger.Manual : RotationTrigger.Schedule;
+        var (current, refusal) = CurrentKey(run);
+        if (refusal is not null)
+        {
+            return (RotationEvent.Unsafe, refusal);
+        }
+
+        if (current is null)
+        {
+            if (!key.Bootstrap)
+            {
+                return (RotationEvent.Unsafe, $"The managed secret '{key.Secret}' has no version. If this is a new key, set bootstrap: true for it; otherwise check the secret's name (a soft-deleted secret must be recovered first).");
+            }
+
+            if (await vault.IsDeletedAsync(key.Secret, cancellationToken))
+            {
+                return (RotationEvent.Unsafe, $"The managed secret '{key.Secret}' is deleted but recoverable (soft-deleted): its name cannot be reused. Recover it (az keyvault secret recover) or purge it, then resume.");
+            }
+        }
+
+        var request = run.Request;
+        var emergency = request is { Action: OperatorAction.Emergency } ? request.Suspect : (Suspect?)null;
+        var trigger = emergency is not null ? RotationTrigger.Emergency
+            : current is null ? RotationTrigger.Bootstrap
+            : request is not null ? RotationTrigger.Manual
+            : RotationTrigger.Schedule;
+
+        // At rest the current key is the newest: suspecting "new" or "all" means revoking it before anything is minted.
+        var revokeFirst = emergency is Suspect.New or Suspect.All && current is { } suspected;
         run.PendingRecord = run.Record with
         {
             RotationId = NewRotationId(),
             Trigger = trigger,
-            Actor = actor,
-            OldKey = current,
+            Actor = request?.Actor,
+            OldKey = revokeFirst ? null : current,
             NewKey = null,
             Error = null,
+            Emergency = emergency,
+            EmergencySince = emergency is null ? null : time.GetUtcNow(),
+            Forced = false,
+            Suspects = revokeFirst ? [current!.Value] : [],
+            Note = request?.Describe() ?? run.Record.Note,
         };
-        await Task.CompletedTask;
         return (RotationEvent.Due, null);
+    }
+
+    /// <summary>The key the managed secret holds now, as the record will name it; or why a rotation must not start.</summary>
+    private (KeyRef? Current, string? Refusal) CurrentKey(Run run)
+    {
+        if (run.Latest is not { } latest)
+        {
+            return (null, null);
+        }
+
+        var key = run.Key;
+        var tagged = latest.Tags.GetValueOrDefault(VersionTags.Fingerprint);
+        var fingerprint = Fingerprint.Of(latest.Value ?? "");
+        if (run.Control is not null && run.Record.LastCompleted is not null && tagged is null)
+        {
+            return (null, $"The latest version {latest.Version} of '{key.Secret}' was not written by Rotator (it has no {VersionTags.Fingerprint} tag). Check who wrote it; if it is the key to keep, tag it or disable it, then resume.");
+        }
+
+        if (tagged is not null && tagged != fingerprint)
+        {
+            return (null, $"The latest version {latest.Version} of '{key.Secret}' holds a key whose fingerprint does not match its {VersionTags.Fingerprint} tag. Check who changed it.");
+        }
+
+        return (new KeyRef(fingerprint, latest.Tags.GetValueOrDefault(VersionTags.KeyId) ?? key.Issuer.Http.CurrentKeyId), null);
     }
 
     private string NewRotationId() =>
@@ -284,14 +363,21 @@ internal sealed partial class RotationExecutor(
     {
         try
         {
+            if (await CheckLeaseAsync(run, cancellationToken) is { } conflict)
+            {
+                return (RotationEvent.Unsafe, conflict);
+            }
+
             var generated = run.Key.Issuer.Kind == IssuerType.Generated;
             return run.Record.Phase switch
             {
+                Phase.Intent when run.Record.Suspects.Count > 0 => await RevokeSuspectsAsync(run, cancellationToken),
                 Phase.Intent => generated ? await StageGeneratedAsync(run, cancellationToken) : await MintAsync(run, cancellationToken),
                 Phase.Minted => generated ? await AcceptThenStoreAsync(run, cancellationToken) : await StoreMintedAsync(run, cancellationToken),
                 Phase.Stored => (RotationEvent.StepSucceeded, null),
                 Phase.RollingOut or Phase.Stalled => await PollCallersAsync(run, cancellationToken),
                 Phase.Revoking => generated ? await RemoveOldHashAsync(run, cancellationToken) : await RevokeOldAsync(run, cancellationToken),
+                Phase.Aborting => await AbortAsync(run, cancellationToken),
                 _ => (RotationEvent.StepSucceeded, null),
             };
         }
@@ -313,211 +399,11 @@ internal sealed partial class RotationExecutor(
         }
     }
 
-    // ---- Vendor keys -------------------------------------------------------------------------------------------
-
-    /// <summary>Intent → Minted: clean up a "maybe minted" key, check the account's room, mint, verify.</summary>
-    private async Task<(RotationEvent, string?)> MintAsync(Run run, CancellationToken cancellationToken)
-    {
-        var key = run.Key;
-        var rotation = run.Record.RotationId!;
-        var issuer = issuers.Create(key);
-        var active = await issuer.ListAsync(cancellationToken);
-
-        // A key labelled with this rotation was minted by an earlier attempt whose answer (or record) was lost; its value is gone.
-        foreach (var orphan in active.Where(k => k.Label == rotation))
-        {
-            await issuer.RevokeAsync(orphan.Id, cancellationToken);
-            RotationLog.OrphanRevoked(logger, key.Name, rotation, orphan.Id);
-        }
-
-        active = [.. active.Where(k => k.Label != rotation)];
-        var old = run.Record.OldKey;
-        if (old is { IssuerId: { } oldId } && active.All(k => k.Id != oldId))
-        {
-            RotationLog.CurrentKeyRevoked(logger, key.Name, oldId);
-            return (RotationEvent.Unsafe, $"The current key {oldId} (fingerprint {old.Value.Fingerprint}) is not active at the issuer: it was revoked outside Rotator. Consumers using it fail; check the vendor and store a working key by hand.");
-        }
-
-        if (old is { IssuerId: null } adopted)
-        {
-            // Adoption: the first rotation of a key created by hand. Never revoke a key Rotator cannot identify.
-            if (active.Count != 1)
-            {
-                return (RotationEvent.Unsafe, $"Cannot tell which of the {active.Count} active keys in account '{key.Issuer.Http.Account}' is the current one of '{key.Secret}'. Revoke the keys nobody uses at the vendor, then resume.");
-            }
-
-            run.Record = run.Record with { OldKey = adopted with { IssuerId = active[0].Id } };
-        }
-
-        var limit = key.Issuer.Http.MaxActiveKeys;
-        if (active.Count + 1 > limit)
-        {
-            return (RotationEvent.Unsafe, $"Account '{key.Issuer.Http.Account}' has {active.Count} active keys and allows {limit}: minting one more would be refused. Revoke a key nobody uses at the vendor (ids: {string.Join(", ", active.Select(k => k.Id))}), then resume.");
-        }
-
-        MintedKey minted;
-        try
-        {
-            minted = await issuer.CreateAsync(rotation, cancellationToken);
-        }
-        catch (IssuerException e) when (e.Failure == IssuerFailure.MaybeMinted)
-        {
-            // Never create again blindly: find what the lost answer made, and revoke it, since its value is unknown.
-            foreach (var orphan in (await issuer.ListAsync(cancellationToken)).Where(k => k.Label == rotation))
-            {
-                await issuer.RevokeAsync(orphan.Id, cancellationToken);
-                RotationLog.OrphanRevoked(logger, key.Name, rotation, orphan.Id);
-            }
-
-            return (RotationEvent.StepFailed, e.Message);
-        }
-
-        if (!await issuer.VerifyAsync(minted.Value, cancellationToken))
-        {
-            await issuer.RevokeAsync(minted.Id, cancellationToken);
-            return (RotationEvent.StepFailed, $"The vendor did not accept the new key {minted.Id} in its verify request; it was revoked and will be minted again.");
-        }
-
-        var fingerprint = Fingerprint.Of(minted.Value);
-        run.NewValue = minted.Value;
-        run.Record = run.Record with { NewKey = new KeyRef(fingerprint, minted.Id) };
-        RotationLog.Minted(logger, key.Name, rotation, minted.Id, fingerprint);
-        return (RotationEvent.StepSucceeded, null);
-    }
-
-    /// <summary>Minted → Stored for a vendor key: the value lives only in this process, so a restart means mint again.</summary>
-    private async Task<(RotationEvent, string?)> StoreMintedAsync(Run run, CancellationToken cancellationToken)
-    {
-        if (run.NewValue is null)
-        {
-            if (run.Record.NewKey is { IssuerId: { } lostId })
-            {
-                await issuers.Create(run.Key).RevokeAsync(lostId, cancellationToken);
-                RotationLog.OrphanRevoked(logger, run.Key.Name, run.Record.RotationId, lostId);
-            }
-
-            run.Record = run.Record with { NewKey = null };
-            return (RotationEvent.KeyLost, "The new key's value was lost before it was stored (restart); it was revoked and will be minted again.");
-        }
-
-        await StoreAsync(run, run.NewValue, cancellationToken);
-        return (RotationEvent.StepSucceeded, null);
-    }
-
-    /// <summary>Revoking → Completed for a vendor key; the issuer confirms the revoke by listing again.</summary>
-    private async Task<(RotationEvent, string?)> RevokeOldAsync(Run run, CancellationToken cancellationToken)
-    {
-        if (run.Record.OldKey is { IssuerId: { } oldId } old)
-        {
-            await issuers.Create(run.Key).RevokeAsync(oldId, cancellationToken);
-            RotationLog.Revoked(logger, run.Key.Name, run.Record.RotationId, oldId, old.Fingerprint);
-        }
-
-        return (RotationEvent.StepSucceeded, null);
-    }
-
-    // ---- Generated keys ----------------------------------------------------------------------------------------
-
-    /// <summary>Intent → Minted: generate the key and stage it in the control secret's value, in the same write as the record.</summary>
-    private async Task<(RotationEvent, string?)> StageGeneratedAsync(Run run, CancellationToken cancellationToken)
-    {
-        // A hash of this rotation in -accepted with no staged value behind it is left from a crash: remove it, start over.
-        var accepted = await ReadAcceptedAsync(run, cancellationToken);
-        var stale = accepted.Accept.Where(a => a.Rotation == run.Record.RotationId).Select(a => a.Fingerprint).ToList();
-        if (stale.Count > 0)
-        {
-            await WriteAcceptedAsync(run, stale.Aggregate(accepted, (doc, fingerprint) => doc.Without(fingerprint)), cancellationToken);
-        }
-
-        var value = KeyGenerator.Generate(run.Key.Issuer);
-        var fingerprint = Fingerprint.Of(value);
-        run.NewValue = value;
-        run.StageValue = value;
-        run.Record = run.Record with { NewKey = new KeyRef(fingerprint, fingerprint) };
-        RotationLog.Minted(logger, run.Key.Name, run.Record.RotationId, fingerprint, fingerprint);
-        return (RotationEvent.StepSucceeded, null);
-    }
-
-    /// <summary>Minted → Stored for a generated key: verifiers must accept it before any caller can see it.</summary>
-    private async Task<(RotationEvent, string?)> AcceptThenStoreAsync(Run run, CancellationToken cancellationToken)
-    {
-        var value = run.NewValue ?? (run.Control?.Value is { } staged && staged != EmptyControlValue ? staged : null);
-        if (value is null || Fingerprint.Of(value) != run.Record.NewKey?.Fingerprint)
-        {
-            return (RotationEvent.Unsafe, $"The staged key of rotation {run.Record.RotationId} is missing from '{run.ControlName}' or does not match the record. Check who changed the control secret.");
-        }
-
-        var accepted = await ReadAcceptedAsync(run, cancellationToken);
-        var entry = AcceptedKeys.Entry(value, run.Record.RotationId!);
-        if (!accepted.ContainsFingerprint(entry.Fingerprint))
-        {
-            await WriteAcceptedAsync(run, accepted.With(entry), cancellationToken);
-        }
-
-        var gate = await PollGateAsync(run, run.Key.Verifiers, ProbeRole.Verifier, GateKind.VerifiersAcceptNew, entry.Fingerprint, cancellationToken);
-        if (gate != RotationEvent.GateOpened)
-        {
-            return (gate, gate == RotationEvent.GateTimedOut ? $"Verifiers did not accept the new key {entry.Fingerprint} within {run.Key.Rollout.Timeout}: check that they read '{SecretNames.Accepted(run.Key.Secret)}'." : null);
-        }
-
-        await StoreAsync(run, value, cancellationToken);
-        return (RotationEvent.StepSucceeded, null);
-    }
-
-    /// <summary>Revoking → Completed for a generated key: removing the old hash is the revocation; then verifiers must drop it.</summary>
-    private async Task<(RotationEvent, string?)> RemoveOldHashAsync(Run run, CancellationToken cancellationToken)
-    {
-        if (run.Record.OldKey is not { } old)
-        {
-            run.StageValue = EmptyControlValue;
-            return (RotationEvent.StepSucceeded, null);
-        }
-
-        var accepted = await ReadAcceptedAsync(run, cancellationToken);
-        if (accepted.ContainsFingerprint(old.Fingerprint))
-        {
-            await WriteAcceptedAsync(run, accepted.Without(old.Fingerprint), cancellationToken);
-            RotationLog.Revoked(logger, run.Key.Name, run.Record.RotationId, old.Fingerprint, old.Fingerprint);
-        }
-
-        var gate = await PollGateAsync(run, run.Key.Verifiers, ProbeRole.Verifier, GateKind.VerifiersDropOld, old.Fingerprint, cancellationToken);
-        if (gate != RotationEvent.GateOpened)
-        {
-            return (gate, gate == RotationEvent.GateTimedOut ? $"Verifiers still accept the revoked key {old.Fingerprint} after {run.Key.Rollout.Timeout}: check that they re-read '{SecretNames.Accepted(run.Key.Secret)}'." : null);
-        }
-
-        // The staged copy is no longer needed once the key is the managed secret's latest version.
-        run.StageValue = EmptyControlValue;
-        return (RotationEvent.StepSucceeded, null);
-    }
-
-    private async Task<AcceptedKeys> ReadAcceptedAsync(Run run, CancellationToken cancellationToken)
-    {
-        var secret = await vault.GetAsync(SecretNames.Accepted(run.Key.Secret), null, cancellationToken);
-        if (secret?.Value is null)
-        {
-            return AcceptedKeys.Empty;
-        }
-
-        try
-        {
-            return AcceptedKeys.Parse(secret.Value);
-        }
-        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
-        {
-            throw new VaultException(VaultFailure.Permanent, $"'{SecretNames.Accepted(run.Key.Secret)}' is not an accepted-keys document ({{\"v\":1,\"accept\":[…]}}). Check who wrote it.");
-        }
-    }
-
-    private Task WriteAcceptedAsync(Run run, AcceptedKeys accepted, CancellationToken cancellationToken) =>
-        vault.SetAsync(SecretNames.Accepted(run.Key.Secret), accepted.ToJson(), new Dictionary<string, string>(), Expiry(run), cancellationToken);
-
     // ---- Shared steps ------------------------------------------------------------------------------------------
 
     /// <summary>Writes the new key as the managed secret's latest version, unless a version of this rotation is already there.</summary>
-    private async Task StoreAsync(Run run, string value, CancellationToken cancellationToken)
+    private async Task StoreAsync(Run run, string value, string? issuerId, string rotation, CancellationToken cancellationToken)
     {
-        var rotation = run.Record.RotationId!;
         var versions = await vault.ListVersionsAsync(run.Key.Secret, cancellationToken);
         if (versions.Any(v => v.Tags.GetValueOrDefault(VersionTags.Rotation) == rotation))
         {
@@ -533,12 +419,13 @@ internal sealed partial class RotationExecutor(
         tags[VersionTags.Fingerprint] = fingerprint;
         tags[VersionTags.Rotation] = rotation;
         tags[VersionTags.Sequence] = sequence.ToString(CultureInfo.InvariantCulture);
-        if (run.Record.NewKey?.IssuerId is { } id)
+        if (issuerId is not null)
         {
-            tags[VersionTags.KeyId] = id;
+            tags[VersionTags.KeyId] = issuerId;
         }
 
         var stored = await vault.SetAsync(run.Key.Secret, value, tags, Expiry(run), cancellationToken);
+        run.Latest = stored with { Value = value, Tags = tags };
         RotationLog.Stored(logger, run.Key.Name, rotation, fingerprint, stored.Version, run.Key.Secret);
     }
 
@@ -551,6 +438,16 @@ internal sealed partial class RotationExecutor(
         }
 
         var gate = await PollGateAsync(run, run.Key.Consumers, ProbeRole.Consumer, GateKind.CallersOnNew, fingerprint, cancellationToken);
+
+        // An emergency that suspects the old key trades the gate for a short grace, then revokes whoever still uses it.
+        if (gate != RotationEvent.GateOpened && run.Record is { Emergency: Suspect.Old, EmergencySince: { } since }
+            && time.GetUtcNow() - since >= run.Key.Rollout.EmergencyGrace)
+        {
+            var still = Gate.Laggards(run.LastObservations, GateKind.CallersOnNew, fingerprint);
+            RotationLog.EmergencyGraceOver(logger, run.Key.Name, run.Record.RotationId, run.Record.OldKey?.Fingerprint, still.Count, Describe(still));
+            return (RotationEvent.ForceComplete, null);
+        }
+
         return (gate, null);
     }
 
@@ -560,11 +457,12 @@ internal sealed partial class RotationExecutor(
         var observations = await probe.PollAsync(probes, role, cancellationToken);
         var now = time.GetUtcNow();
         var passes = Gate.Passes(observations, kind, fingerprint);
-        var state = gates.Observe(run.Key.Name, run.Record.RotationId!, kind, passes, now);
+        var memory = $"{run.Record.RotationId}/{run.Record.Phase}";
+        var state = gates.Observe(run.Key.Name, memory, kind, passes, now);
         run.LastObservations = observations;
         if (Gate.IsOpen(state, run.Key.Rollout.StableFor, now))
         {
-            gates.Forget(run.Key.Name, run.Record.RotationId!, kind);
+            gates.Forget(run.Key.Name, memory, kind);
             RotationLog.GateOpened(logger, run.Key.Name, run.Record.RotationId, kind, observations.Count);
             return RotationEvent.GateOpened;
         }
@@ -585,27 +483,67 @@ internal sealed partial class RotationExecutor(
         return RotationEvent.GateWaiting;
     }
 
-    private static string Describe(IReadOnlyList<ProbeObservation> laggards) => string.Join("; ", laggards.Select(o =>
+    private static string Describe(IReadOnlyList<ProbeObservation> laggards) => laggards.Count == 0 ? "none" : string.Join("; ", laggards.Select(o =>
         $"{o.Target}{(o.Address.Length > 0 ? " at " + o.Address : "")}: {o.Error ?? "reports " + (o.Fingerprints.Count == 0 ? "nothing" : string.Join(",", o.Fingerprints))}"));
 
     private DateTimeOffset Expiry(Run run) =>
         Schedules.NextDue(run.Key.Schedule, time.GetUtcNow(), time.GetUtcNow()) + run.Key.Rollout.Timeout + run.Key.ExpiryMargin;
 
+    // ---- The record and its lease ------------------------------------------------------------------------------
+
+    private string TwoWorkers(Lease lease) =>
+        $"Another worker ('{lease.Holder}', lease until {lease.Expires:O}) holds this key; this worker is '{Me}'. Two workers on one vault would rotate twice: stop one (or give both the same Rotator:WorkerId if they are one deployment), then resume.";
+
+    /// <summary>
+    /// Before a side effect: read the record again after a short random delay. A lease now held by another worker, or a
+    /// record that changed under this one, means a second worker: stop rather than act twice.
+    /// </summary>
+    private async Task<string?> CheckLeaseAsync(Run run, CancellationToken cancellationToken)
+    {
+        if (run.Control is null)
+        {
+            return null;
+        }
+
+        var delay = Options.LeaseCheckDelay * Random.Shared.NextDouble();
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, time, cancellationToken);
+        }
+
+        var current = await vault.GetAsync(run.ControlName, null, cancellationToken);
+        if (current is null)
+        {
+            return null;
+        }
+
+        var record = ControlRecord.FromTags(current.Tags);
+        if (record.Lease is { } lease && lease.HeldByAnotherAt(Me, time.GetUtcNow()))
+        {
+            return TwoWorkers(lease);
+        }
+
+        if (record.Phase != run.Record.Phase || record.RotationId != run.Record.RotationId)
+        {
+            return $"The record of '{run.Key.Secret}' changed under this worker ('{Me}'): it says {record.Phase} for rotation {record.RotationId}, this worker expected {run.Record.Phase} for {run.Record.RotationId}. Check for a second worker, then resume.";
+        }
+
+        return null;
+    }
+
+    private bool LeaseRunsOut(ControlRecord record, DateTimeOffset now) =>
+        record.Phase.IsInFlight() && record.Lease is { } lease && lease.Holder == Me && lease.Expires - now < Options.LeaseDuration / 2;
+
     /// <summary>Writes the record: a PATCH of the control secret's tags, or a new version when its staged value changes.</summary>
     private async Task WriteRecordAsync(Run run, ControlRecord record, CancellationToken cancellationToken)
     {
-        if (run.PendingRecord is { } pending && record.Phase == Phase.Intent)
-        {
-            record = pending with { Phase = Phase.Intent, PhaseSince = record.PhaseSince, Attempts = 0 };
-        }
-
-        record = record with { Lease = worker.Id };
+        record = record with { Lease = new Lease(Me, time.GetUtcNow() + Options.LeaseDuration) };
         var tags = record.ToTags();
         if (run.Control is null || run.StageValue is not null)
         {
             var value = run.StageValue ?? EmptyControlValue;
             var written = await vault.SetAsync(run.ControlName, value, tags, null, cancellationToken);
-            run.Control = written with { Value = value };
+            run.Control = written with { Value = value, Tags = tags };
         }
         else
         {
@@ -614,14 +552,15 @@ internal sealed partial class RotationExecutor(
         }
 
         run.StageValue = null;
-        run.PendingRecord = null;
         run.Record = record;
     }
 
     /// <summary>What one execution knows about its key. Lives for one execution only: the vault is the system of record.</summary>
-    private sealed class Run(ManagedKeyOptions key)
+    private sealed class Run(ManagedKeyOptions key, OperatorRequest? request)
     {
         public ManagedKeyOptions Key { get; } = key;
+
+        public OperatorRequest? Request { get; } = request;
 
         public string ControlName { get; } = SecretNames.Control(key.Secret);
 
@@ -657,8 +596,8 @@ internal sealed class GateMemory
     public void Forget(string key, string rotation, GateKind kind) => states.TryRemove((key, rotation, kind), out _);
 }
 
-/// <summary>This worker instance's id, written as the lease holder of every record it writes.</summary>
+/// <summary>This worker's default name in leases: the machine's (a pod's name in Kubernetes).</summary>
 internal sealed class WorkerIdentity
 {
-    public string Id { get; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+    public string Id { get; } = Environment.MachineName;
 }

@@ -40,6 +40,15 @@ internal static partial class RotationLog
     [LoggerMessage(EventId = 121, Level = LogLevel.Critical, Message = "Key {Key}: the current key {KeyId} is no longer active at the issuer; consumers using it are failing. Check the vendor's dashboard and rotate by hand")]
     public static partial void CurrentKeyRevoked(ILogger logger, string key, string keyId);
 
+    [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "Key {Key} rotation {RotationId}: operator request: {Request}")]
+    public static partial void Operator(ILogger logger, string key, string? rotationId, string request);
+
+    [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "Key {Key} rotation {RotationId}: emergency grace is over; revoking {Fingerprint} although {Count} consumer address(es) have not switched: {Laggards}")]
+    public static partial void EmergencyGraceOver(ILogger logger, string key, string? rotationId, string? fingerprint, int count, string laggards);
+
+    [LoggerMessage(EventId = 142, Level = LogLevel.Warning, Message = "Key {Key} rotation {RotationId}: emergency: revoking suspected key(s) {Fingerprints}; {Count} consumer address(es) still send one: {Users}")]
+    public static partial void EmergencyRevoking(ILogger logger, string key, string? rotationId, string fingerprints, int count, string users);
+
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Key {Key}: could not record the rotation state ({Error}); retry in {RetryIn}")]
     public static partial void RecordFailed(ILogger logger, string key, string error, TimeSpan retryIn);
 }

@@ -14,7 +14,11 @@ internal sealed class RotationJob(RotationExecutor executor, RotationScheduler s
 {
     public const string Group = "rotation";
     public const string ReasonKey = "reason";
+    public const string ActionKey = "action";
     public const string ActorKey = "actor";
+    public const string ReasonTextKey = "reason-text";
+    public const string SuspectKey = "suspect";
+    public const string ConfirmedKey = "confirmed";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
@@ -27,8 +31,19 @@ internal sealed class RotationJob(RotationExecutor executor, RotationScheduler s
 
         var data = context.MergedJobDataMap;
         var reason = Enum.TryParse<RunReason>(data.GetString(ReasonKey), out var parsed) ? parsed : RunReason.FollowUp;
-        var result = await executor.RunAsync(key, reason, data.GetString(ActorKey), cancellationToken);
+        var result = await executor.RunAsync(key, reason, Request(data), cancellationToken);
         await scheduler.ScheduleNextAsync(context.Scheduler, key, result, cancellationToken);
         observer.Publish(key.Name, result);
     }
+
+    /// <summary>The operator's request a manual trigger carries, if any.</summary>
+    private static OperatorRequest? Request(JobDataMap data) =>
+        Enum.TryParse<OperatorAction>(data.GetString(ActionKey), out var action)
+            ? new OperatorRequest(
+                action,
+                data.GetString(ActorKey) ?? "unknown",
+                data.GetString(ReasonTextKey),
+                Enum.TryParse<Suspect>(data.GetString(SuspectKey), out var suspect) ? suspect : Suspect.Old,
+                data.GetString(ConfirmedKey) == "true")
+            : null;
 }

@@ -29,12 +29,12 @@ internal sealed class RotationScheduler(TimeProvider time)
             await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
         }
 
-        await RunAtAsync(scheduler, key.Name, time.GetUtcNow(), RunReason.Startup, actor: null, cancellationToken);
+        await RunAtAsync(scheduler, key.Name, time.GetUtcNow(), RunReason.Startup, request: null, cancellationToken);
     }
 
     /// <summary>Runs the key now on an operator's request.</summary>
-    public Task RunNowAsync(IScheduler scheduler, string keyName, RunReason reason, string? actor, CancellationToken cancellationToken) =>
-        RunAtAsync(scheduler, keyName, time.GetUtcNow(), reason, actor, cancellationToken);
+    public Task RunNowAsync(IScheduler scheduler, string keyName, OperatorRequest request, CancellationToken cancellationToken) =>
+        RunAtAsync(scheduler, keyName, time.GetUtcNow(), RunReason.Manual, request, cancellationToken);
 
     /// <summary>Leaves one pending "next" trigger per key: a gate's poll, a retry, or an interval schedule's due time.</summary>
     public Task ScheduleNextAsync(IScheduler scheduler, ManagedKeyOptions key, ExecutionResult result, CancellationToken cancellationToken)
@@ -49,19 +49,24 @@ internal sealed class RotationScheduler(TimeProvider time)
             at += Schedules.Jitter(key.Schedule, Random.Shared.NextDouble());
         }
 
-        return RunAtAsync(scheduler, key.Name, at, result.RunAgainAs, actor: null, cancellationToken);
+        return RunAtAsync(scheduler, key.Name, at, result.RunAgainAs, request: null, cancellationToken);
     }
 
-    private async Task RunAtAsync(IScheduler scheduler, string keyName, DateTimeOffset at, RunReason reason, string? actor, CancellationToken cancellationToken)
+    private async Task RunAtAsync(IScheduler scheduler, string keyName, DateTimeOffset at, RunReason reason, OperatorRequest? request, CancellationToken cancellationToken)
     {
         var builder = TriggerBuilder.Create(time)
             .WithIdentity(NextTrigger(keyName))
             .ForJob(JobKeyOf(keyName))
             .UsingJobData(RotationJob.ReasonKey, reason.ToString())
             .StartAt(at);
-        if (actor is not null)
+        if (request is not null)
         {
-            builder = builder.UsingJobData(RotationJob.ActorKey, actor);
+            builder = builder
+                .UsingJobData(RotationJob.ActionKey, request.Action.ToString())
+                .UsingJobData(RotationJob.ActorKey, request.Actor)
+                .UsingJobData(RotationJob.ReasonTextKey, request.Reason ?? "")
+                .UsingJobData(RotationJob.SuspectKey, request.Suspect.ToString())
+                .UsingJobData(RotationJob.ConfirmedKey, request.Confirmed ? "true" : "false");
         }
 
         // One "next" trigger per key: a newer plan replaces an older one.

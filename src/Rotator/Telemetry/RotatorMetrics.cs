@@ -60,5 +60,11 @@ internal sealed class CountingVault(Vault.IVault inner, RotatorMetrics metrics) 
         return inner.UpdateTagsAsync(name, version, tags, cancellationToken);
     }
 
+    public Task<bool> IsDeletedAsync(string name, CancellationToken cancellationToken)
+    {
+        Count("get-deleted");
+        return inner.IsDeletedAsync(name, cancellationToken);
+    }
+
     private void Count(string operation) => metrics.VaultOperations.Add(1, new KeyValuePair<string, object?>("operation", operation));
 }

@@ -31,6 +31,9 @@ public interface IVault
 
     /// <summary>Replaces the whole tag set of one version (PATCH).</summary>
     Task UpdateTagsAsync(string name, string version, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
+
+    /// <summary>Is the secret deleted but recoverable (soft-deleted), so that its name cannot be reused? False when that cannot be told.</summary>
+    Task<bool> IsDeletedAsync(string name, CancellationToken cancellationToken);
 }
 
 public enum VaultFailure
@@ -51,4 +54,7 @@ public enum VaultFailure
 public sealed class VaultException(VaultFailure failure, string message, Exception? inner = null) : Exception(message, inner)
 {
     public VaultFailure Failure { get; } = failure;
+
+    /// <summary>How long the vault asked to be left alone (a 429's Retry-After), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -88,6 +88,24 @@ internal sealed class KeyVaultStore(SecretClient client) : IVault
         }
     }
 
+    public async Task<bool> IsDeletedAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.GetDeletedSecretAsync(name, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 403 or 400)
+        {
+            // Not deleted; or not allowed to look (then a set would meet the 409 instead, which is mapped too).
+            return false;
+        }
+        catch (Exception e) when (e is RequestFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw Map(e, "look for a deleted", name);
+        }
+    }
+
     private static StoredSecret ToStored(SecretProperties properties, string? value) => new(
         properties.Name,
         properties.Version,
@@ -96,6 +114,12 @@ internal sealed class KeyVaultStore(SecretClient client) : IVault
         properties.Enabled ?? true,
         properties.CreatedOn,
         properties.ExpiresOn);
+
+    private static TimeSpan? RetryAfter(RequestFailedException failed) =>
+        failed.GetRawResponse() is { } response && response.Headers.TryGetValue("Retry-After", out var value)
+            && int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     /// <summary>The SDK's message is kept out: it quotes the response, and a response is no place to trust.</summary>
     private static VaultException Map(Exception e, string operation, string name)
@@ -109,7 +133,10 @@ internal sealed class KeyVaultStore(SecretClient client) : IVault
         return failed.Status switch
         {
             0 => new VaultException(VaultFailure.Transient, $"Could not {operation} secret '{name}': the connection to the vault failed; will retry."),
-            408 or 429 or >= 500 => new VaultException(VaultFailure.Transient, $"Could not {operation} secret '{name}': the vault answered {failed.Status} {code}; will retry."),
+            408 or 429 or >= 500 => new VaultException(VaultFailure.Transient, $"Could not {operation} secret '{name}': the vault answered {failed.Status} {code}; will retry.")
+            {
+                RetryAfter = RetryAfter(failed),
+            },
             403 when code.Contains("Disabled", StringComparison.OrdinalIgnoreCase) || failed.Message.Contains("SecretDisabled", StringComparison.Ordinal) =>
                 new VaultException(VaultFailure.Disabled, $"Could not {operation} secret '{name}': its latest version is disabled. Enable it, or write a new enabled version."),
             409 => new VaultException(VaultFailure.SoftDeleted, $"Could not {operation} secret '{name}': it is deleted but recoverable (soft-deleted). Recover it or purge it, then resume."),

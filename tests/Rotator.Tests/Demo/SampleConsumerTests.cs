@@ -88,8 +88,8 @@ public sealed class SampleConsumerTests : IAsyncLifetime
         var consumer = await StartAsync(time);
         secret.FailWith(new HttpRequestException("vault unavailable"));
 
-        time.Advance(Refresh);
-        await Eventually.UntilAsync(() => consumer.VaultReads >= 2, "the failed refresh");
+        // The refresh loop may not have started its timer yet: keep the clock moving until the read comes.
+        await Eventually.UntilAsync(() => consumer.VaultReads >= 2, "the failed refresh", step: () => time.Advance(Refresh));
         Assert.Equal(Fingerprint.Of(first), consumer.LoadedFingerprint);
         Assert.True(await consumer.CallOnceAsync(CancellationToken.None));
 
@@ -261,8 +261,7 @@ public sealed class SampleConsumerTests : IAsyncLifetime
             "unreachable", client, "vendor-key", vendor.BaseUri, Refresh, Call, time, NullLogger.Instance);
 
         await consumer.StartAsync(CancellationToken.None);
-        time.Advance(Refresh);
-        await Eventually.UntilAsync(() => consumer.VaultReads >= 2, "a second read at the next refresh");
+        await Eventually.UntilAsync(() => consumer.VaultReads >= 2, "a second read at the next refresh", step: () => time.Advance(Refresh));
 
         Assert.Null(consumer.LoadedFingerprint);
         Assert.Equal(0, consumer.Requests);

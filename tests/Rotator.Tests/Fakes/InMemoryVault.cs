@@ -63,6 +63,10 @@ internal sealed class InMemoryVault(TimeProvider time) : IVault
         return Task.CompletedTask;
     }
 
+    public HashSet<string> Deleted { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Task<bool> IsDeletedAsync(string name, CancellationToken cancellationToken) => Task.FromResult(Deleted.Contains(name));
+
     public void Disable(string name, string version)
     {
         var list = secrets[name];

@@ -20,10 +20,19 @@ public sealed class ControlRecordTests
             LastCompleted = new DateTimeOffset(2025, 12, 1, 0, 0, 0, TimeSpan.Zero),
             Error = "vault answered 503",
             Paused = true,
-            Lease = "host-1",
+            Lease = new Lease("host-1", new DateTimeOffset(2026, 1, 1, 0, 5, 0, TimeSpan.Zero)),
+            Emergency = Suspect.All,
+            EmergencySince = new DateTimeOffset(2026, 1, 1, 0, 1, 0, TimeSpan.Zero),
+            Forced = true,
+            Suspects = [new KeyRef("0011223344556677", "key_1"), new KeyRef("8899aabbccddeeff", null)],
+            Held = Phase.Minted,
+            Note = "Abort by alice: wrong account",
         };
 
-        Assert.Equal(record, ControlRecord.FromTags(record.ToTags()));
+        var read = ControlRecord.FromTags(record.ToTags());
+
+        Assert.Equal(record.Suspects, read.Suspects);
+        Assert.Equal(record, read with { Suspects = record.Suspects });
     }
 
     [Fact]

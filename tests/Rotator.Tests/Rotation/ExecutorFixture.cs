@@ -33,7 +33,7 @@ internal sealed class ExecutorFixture
             Consumers = [new ProbeOptions { Url = new Uri("http://billing.svc:8080/rotator/key") }],
             Verifiers = type == IssuerType.Generated ? [new ProbeOptions { Url = new Uri("http://api.svc:8080/rotator/accepts") }] : [],
         };
-        Options = new RotatorOptions { Keys = [Key], Retry = new RetryOptions { MaxAttempts = 4, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30) } };
+        Options = new RotatorOptions { Keys = [Key], LeaseCheckDelay = TimeSpan.Zero, Retry = new RetryOptions { MaxAttempts = 4, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30) } };
         Executor = NewExecutor();
     }
 
@@ -87,12 +87,34 @@ internal sealed class ExecutorFixture
     public void ConsumersFollowTheVault(int replicas = 3) =>
         Probe.Answer = role => role == Rotator.Consumers.ProbeRole.Consumer && LatestFingerprint is { } fp ? FakeProbe.All(replicas, fp) : [];
 
-    public async Task<ExecutionResult> RunAsync(RunReason reason = RunReason.FollowUp)
+    public Task<ExecutionResult> RunAsync(RunReason reason = RunReason.FollowUp) =>
+        RunAsync(reason, reason == RunReason.Manual ? new OperatorRequest(OperatorAction.Rotate, "tester") : null);
+
+    public Task<ExecutionResult> RequestAsync(OperatorAction action, Suspect suspect = Suspect.Old, string? reason = "testing", bool confirmed = false) =>
+        RunAsync(RunReason.Manual, new OperatorRequest(action, "tester", reason, suspect, confirmed));
+
+    public async Task<ExecutionResult> RunAsync(RunReason reason, OperatorRequest? request)
     {
-        var result = await Executor.RunAsync(Key, reason, "tester", CancellationToken.None);
+        var result = await Executor.RunAsync(Key, reason, request, CancellationToken.None);
         if (LatestValue is { } value && !KeysSeen.Contains(value))
         {
             KeysSeen.Add(value);
+        }
+
+        return result;
+    }
+
+    /// <summary>Follows the executor's own follow-ups on the fake clock until it rests or the bound is hit.</summary>
+    public async Task<ExecutionResult> FollowAsync(ExecutionResult result, int maxRuns = 200)
+    {
+        for (var i = 0; i < maxRuns && result.RunAgainAs == RunReason.FollowUp && result.RunAgainAt is { } at; i++)
+        {
+            if (at > Time.GetUtcNow())
+            {
+                Time.SetUtcNow(at);
+            }
+
+            result = await RunAsync(RunReason.FollowUp);
         }
 
         return result;

@@ -38,7 +38,7 @@ public sealed class RotationDecisionTests
     {
         var decision = RotationDecision.Decide(phase, @event);
 
-        if (phase == Phase.NeedsAttention && @event != RotationEvent.OperatorResumed)
+        if (phase == Phase.NeedsAttention && @event is not (RotationEvent.OperatorResumed or RotationEvent.Abort or RotationEvent.EmergencyRevoke))
         {
             Assert.Equal(Phase.NeedsAttention, decision.Next);
             Assert.Equal(Then.Rest, decision.Then);
@@ -89,7 +89,7 @@ public sealed class RotationDecisionTests
     {
         var decision = RotationDecision.Decide(phase, @event);
 
-        if (phase.IsAtRest() && @event is not (RotationEvent.Due or RotationEvent.Unsafe))
+        if (phase.IsAtRest() && @event is not (RotationEvent.Due or RotationEvent.EmergencyRevoke or RotationEvent.Unsafe))
         {
             Assert.Equal(phase, decision.Next);
         }
@@ -106,7 +106,8 @@ public sealed class RotationDecisionTests
             Assert.True(decision.Next.IsGate(), $"{phase} + {@event} polls in {decision.Next}, which has no gate");
         }
 
-        if (decision.Then == Then.Continue)
+        // Continuing in the same phase is a restart on an operator's word: an emergency's fresh rotation, a forced abort.
+        if (decision.Then == Then.Continue && @event is not (RotationEvent.EmergencyRevoke or RotationEvent.ForceComplete))
         {
             Assert.NotEqual(phase, decision.Next);
         }
@@ -139,13 +140,28 @@ public sealed class RotationDecisionTests
     [InlineData(Phase.Intent, RotationEvent.StepFailed, Phase.Intent, Then.Backoff)]
     [InlineData(Phase.Idle, RotationEvent.StepFailed, Phase.Idle, Then.Backoff)]
     [InlineData(Phase.Intent, RotationEvent.AttemptsExhausted, Phase.NeedsAttention, Then.Rest)]
-    [InlineData(Phase.NeedsAttention, RotationEvent.OperatorResumed, Phase.Intent, Then.Continue)]
+    [InlineData(Phase.NeedsAttention, RotationEvent.OperatorResumed, Phase.Idle, Then.Continue)]
+    [InlineData(Phase.Minted, RotationEvent.Abort, Phase.Aborting, Then.Continue)]
+    [InlineData(Phase.RollingOut, RotationEvent.Abort, Phase.Aborting, Then.Continue)]
+    [InlineData(Phase.Revoking, RotationEvent.Abort, Phase.Revoking, Then.Rest)]
+    [InlineData(Phase.Completed, RotationEvent.Abort, Phase.Completed, Then.Rest)]
+    [InlineData(Phase.Aborting, RotationEvent.GateWaiting, Phase.Aborting, Then.Poll)]
+    [InlineData(Phase.Aborting, RotationEvent.StepSucceeded, Phase.Idle, Then.Rest)]
+    [InlineData(Phase.RollingOut, RotationEvent.EmergencyRevoke, Phase.Intent, Then.Continue)]
+    [InlineData(Phase.Stalled, RotationEvent.EmergencyRevoke, Phase.Intent, Then.Continue)]
     public void Decide_ProtocolPath_FollowsDesign(Phase phase, RotationEvent @event, Phase next, Then then)
     {
         var decision = RotationDecision.Decide(phase, @event);
 
         Assert.Equal((next, then), (decision.Next, decision.Then));
     }
+
+    [Theory]
+    [InlineData(Phase.Minted)]
+    [InlineData(Phase.RollingOut)]
+    [InlineData(Phase.Revoking)]
+    public void Decide_ResumeFromNeedsAttention_ReturnsToThePhaseItStoppedIn(Phase held) =>
+        Assert.Equal(held, RotationDecision.Decide(Phase.NeedsAttention, RotationEvent.OperatorResumed, held).Next);
 
     [Fact]
     public void Decide_StalledOrNeedsAttention_Alerts()
