@@ -131,6 +131,7 @@ internal static class DemoCommand
             ["Rotator:Vault:Credential"] = "LocalVault",
             ["Rotator:Vault:LocalVaultData"] = vaultData,
             ["Rotator:Retry:BaseDelay"] = "00:00:00.200",
+            ["Rotator:LeaseCheckDelay"] = "00:00:00.050",
             ["Rotator:Retry:MaxDelay"] = "00:00:02",
             ["Rotator:Keys:0:Name"] = "demo",
             ["Rotator:Keys:0:Secret"] = Secret,

@@ -134,10 +134,12 @@ internal sealed partial class RotationExecutor
         else
         {
             var issuer = issuers.Create(run.Key);
-            foreach (var suspect in suspects.Where(s => s.IssuerId is not null))
+            foreach (var suspect in suspects)
             {
-                await issuer.RevokeAsync(suspect.IssuerId!, cancellationToken);
-                RotationLog.Revoked(logger, run.Key.Name, record.RotationId, suspect.IssuerId!, suspect.Fingerprint);
+                var id = suspect.IssuerId ?? await AdoptAsync(issuer, run.Key, cancellationToken)
+                    ?? throw new Issuers.IssuerException(Issuers.IssuerFailure.Permanent, $"Cannot tell which active key in account '{run.Key.Issuer.Http.Account}' is the suspected {suspect.Fingerprint}: revoke it at the vendor by hand (or set Issuer.Http.CurrentKeyId), then resume.");
+                await issuer.RevokeAsync(id, cancellationToken);
+                RotationLog.Revoked(logger, run.Key.Name, record.RotationId, id, suspect.Fingerprint);
             }
         }
 

@@ -33,14 +33,12 @@ internal sealed partial class RotationExecutor
         if (old is { IssuerId: null } adopted)
         {
             // Adoption: the first rotation of a key created by hand. Never revoke a key Rotator cannot identify.
-            var claimed = await ClaimedElsewhereAsync(key, cancellationToken);
-            var unclaimed = active.Where(k => !claimed.Contains(k.Id)).ToList();
-            if (unclaimed.Count != 1)
+            if (await AdoptAsync(issuer, key, cancellationToken, active) is not { } id)
             {
-                return (RotationEvent.Unsafe, $"Cannot tell which of the {unclaimed.Count} unclaimed active keys in account '{key.Issuer.Http.Account}' is the current one of '{key.Secret}'. Set Issuer.Http.CurrentKeyId to its id, or revoke the keys nobody uses at the vendor, then resume.");
+                return (RotationEvent.Unsafe, $"Cannot tell which of the active keys in account '{key.Issuer.Http.Account}' is the current one of '{key.Secret}'. Set Issuer.Http.CurrentKeyId to its id, or revoke the keys nobody uses at the vendor, then resume.");
             }
 
-            run.Record = run.Record with { OldKey = adopted with { IssuerId = unclaimed[0].Id } };
+            run.Record = run.Record with { OldKey = adopted with { IssuerId = id } };
         }
 
         var limit = key.Issuer.Http.MaxActiveKeys;
@@ -124,6 +122,15 @@ internal sealed partial class RotationExecutor
         {
             throw new IssuerException(IssuerFailure.Permanent, $"{e.Message} Rotator cannot list the keys of account '{key.Issuer.Http.Account}', so it cannot tell whether a key labelled '{rotation}' was minted. At the vendor, revoke any key labelled '{rotation}', fix the list operation's configuration or permissions, then resume.", e);
         }
+    }
+
+    /// <summary>The id of the account's only active key that no other managed key claims, or null when that is not exactly one.</summary>
+    private async Task<string?> AdoptAsync(IKeyIssuer issuer, ManagedKeyOptions key, CancellationToken cancellationToken, IReadOnlyList<IssuerKey>? active = null)
+    {
+        active ??= await issuer.ListAsync(cancellationToken);
+        var claimed = await ClaimedElsewhereAsync(key, cancellationToken);
+        var unclaimed = active.Where(k => !claimed.Contains(k.Id)).ToList();
+        return unclaimed.Count == 1 ? unclaimed[0].Id : null;
     }
 
     /// <summary>Issuer ids that other managed keys sharing this account hold as their current or new key.</summary>

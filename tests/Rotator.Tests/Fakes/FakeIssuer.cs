@@ -23,6 +23,9 @@ internal sealed class FakeIssuer(int maxActiveKeys = 2) : IKeyIssuer
 
     public int Creates { get; private set; }
 
+    /// <summary>The vendor refuses to list keys (a permanent failure).</summary>
+    public bool CannotList { get; set; }
+
     public string Seed(string? label = null)
     {
         var value = "vk_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
@@ -30,8 +33,9 @@ internal sealed class FakeIssuer(int maxActiveKeys = 2) : IKeyIssuer
         return value;
     }
 
-    public Task<IReadOnlyList<IssuerKey>> ListAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<IssuerKey>>([.. Active.Select(k => new IssuerKey(k.Key, k.Value.Label, null, null))]);
+    public Task<IReadOnlyList<IssuerKey>> ListAsync(CancellationToken cancellationToken) => CannotList
+        ? throw new IssuerException(IssuerFailure.Permanent, "list answered 405 Method Not Allowed.")
+        : Task.FromResult<IReadOnlyList<IssuerKey>>([.. Active.Select(k => new IssuerKey(k.Key, k.Value.Label, null, null))]);
 
     public Task<MintedKey> CreateAsync(string label, CancellationToken cancellationToken)
     {

@@ -58,15 +58,24 @@ internal sealed class ExecutorFixture
     /// <summary>A new executor, as after a restart: nothing survives but the vault (and the gate timers are new).</summary>
     public RotationExecutor Restart() => Executor = NewExecutor();
 
-    private RotationExecutor NewExecutor() => new(
+    private RotationExecutor NewExecutor(RotatorOptions? options = null) => new(
         Vault,
         new StaticIssuerFactory(Issuer),
         Probe,
         new GateMemory(),
         Time,
-        new TestOptionsMonitor<RotatorOptions>(Options),
+        new TestOptionsMonitor<RotatorOptions>(options ?? Options),
         new WorkerIdentity(),
         Log);
+
+    /// <summary>A second worker on the same vault, under another name.</summary>
+    public RotationExecutor SecondWorker(string workerId) => NewExecutor(new RotatorOptions
+    {
+        Keys = Options.Keys,
+        Retry = Options.Retry,
+        LeaseCheckDelay = TimeSpan.Zero,
+        WorkerId = workerId,
+    });
 
     /// <summary>A key made by hand at the vendor and stored by hand in the vault: what adoption starts from.</summary>
     public string SeedCurrentKey()
