@@ -7,4 +7,7 @@ public enum LocalVaultPermission
     List,
     Set,
     Update,
+    Delete,
+    Recover,
+    Purge,
 }

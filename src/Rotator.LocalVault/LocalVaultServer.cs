@@ -13,8 +13,8 @@ namespace Rotator.LocalVault;
 
 /// <summary>
 /// An HTTPS server that speaks the Key Vault secrets REST API closely enough for the unmodified
-/// <c>SecretClient</c>: versions, tags, enabled, update properties, list versions, per-token
-/// permissions, persistence and switchable faults.
+/// <c>SecretClient</c>: versions, tags, enabled, update properties, list versions, soft delete
+/// (delete, recover, purge), per-token permissions, persistence and switchable faults.
 /// </summary>
 public sealed class LocalVaultServer : IAsyncDisposable
 {
@@ -50,10 +50,13 @@ public sealed class LocalVaultServer : IAsyncDisposable
     /// <summary>Called after a write is committed and persisted, before its response is sent.</summary>
     public Func<LocalVaultWrite, CancellationToken, Task>? AfterCommit { get; set; }
 
-    /// <summary>Names of all secrets as first spelled.</summary>
+    /// <summary>Names of all secrets that are not deleted, as first spelled.</summary>
     public IReadOnlyCollection<string> SecretNames => _store.SecretNames;
 
-    /// <summary>Every version of every secret, values included, in the order they were created.</summary>
+    /// <summary>Names of the secrets in the deleted (recoverable) state, as first spelled.</summary>
+    public IReadOnlyCollection<string> DeletedSecretNames => _store.DeletedSecretNames;
+
+    /// <summary>Every version of every secret that is not deleted, values included, in the order they were created.</summary>
     public IReadOnlyList<LocalVaultSecretVersion> Snapshot() => _store.Snapshot();
 
     /// <summary>Adds (or replaces) a named token that holds only <paramref name="permissions"/>; returns the token.</summary>

@@ -8,12 +8,21 @@ public enum LocalVaultWriteOperation
 
     /// <summary>PATCH: attributes, tags or content type of an existing version.</summary>
     Update,
+
+    /// <summary>DELETE /secrets/{name}: the secret and all its versions moved to the deleted state.</summary>
+    Delete,
+
+    /// <summary>POST /deletedsecrets/{name}/recover: a deleted secret brought back with all its versions.</summary>
+    Recover,
+
+    /// <summary>DELETE /deletedsecrets/{name}: a deleted secret removed for good.</summary>
+    Purge,
 }
 
 /// <summary>A write that the vault has committed (and persisted) but not yet answered.</summary>
-/// <param name="Operation">Set or update.</param>
+/// <param name="Operation">Set, update, delete, recover or purge.</param>
 /// <param name="SecretName">The secret's name as first spelled.</param>
-/// <param name="Version">The version written.</param>
+/// <param name="Version">The version written; for delete, recover and purge the secret's latest version.</param>
 /// <param name="Tags">The version's tags after the write.</param>
 public sealed record LocalVaultWrite(
     LocalVaultWriteOperation Operation,

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Rotator.LocalVault;
 
-/// <summary>The request pipeline: authentication, faults, then the secrets endpoints.</summary>
+/// <summary>The request pipeline: authentication, faults, then the secrets and deleted-secrets endpoints.</summary>
 internal sealed partial class VaultHandlers(
     LocalVaultServer server,
     VaultStore store,
@@ -37,9 +37,14 @@ internal sealed partial class VaultHandlers(
         routes.MapMethods("/secrets/{name}", [HttpMethods.Get], GetAsync);
         routes.MapMethods("/secrets/{name}", [HttpMethods.Put], SetAsync);
         routes.MapMethods("/secrets/{name}", [HttpMethods.Patch], UpdateAsync);
+        routes.MapMethods("/secrets/{name}", [HttpMethods.Delete], DeleteAsync);
         routes.MapMethods("/secrets/{name}/versions", [HttpMethods.Get], ListVersionsAsync);
         routes.MapMethods("/secrets/{name}/{version}", [HttpMethods.Get], GetAsync);
         routes.MapMethods("/secrets/{name}/{version}", [HttpMethods.Patch], UpdateAsync);
+        routes.MapMethods("/deletedsecrets", [HttpMethods.Get], ListDeletedAsync);
+        routes.MapMethods("/deletedsecrets/{name}", [HttpMethods.Get], GetDeletedAsync);
+        routes.MapMethods("/deletedsecrets/{name}", [HttpMethods.Delete], PurgeAsync);
+        routes.MapMethods("/deletedsecrets/{name}/recover", [HttpMethods.Post], RecoverAsync);
     }
 
     /// <summary>Runs before routing's endpoint: no token, no state change, not even a look at the body.</summary>
@@ -61,7 +66,8 @@ internal sealed partial class VaultHandlers(
         }
 
         context.Items[GrantKey] = grant;
-        var isWrite = HttpMethods.IsPut(context.Request.Method) || HttpMethods.IsPatch(context.Request.Method);
+        var method = context.Request.Method;
+        var isWrite = HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method) || HttpMethods.IsPost(method);
         if (server.Faults.Draw(isWrite) is { } fault)
         {
             Log.FaultInjected(logger, fault.Kind, context.Request.Method, context.Request.Path);
@@ -145,7 +151,17 @@ internal sealed partial class VaultHandlers(
             return;
         }
 
-        var (storedName, stored) = store.Add(name, request.Value, request.ContentType, request.Attributes, tags);
+        if (store.Add(name, request.Value, request.ContentType, request.Attributes, tags) is not var (storedName, stored))
+        {
+            await WriteErrorAsync(
+                context,
+                StatusCodes.Status409Conflict,
+                "Conflict",
+                $"Secret {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.",
+                "ObjectIsDeletedButRecoverable");
+            return;
+        }
+
         if (await CommittedAsync(context, LocalVaultWriteOperation.Set, storedName, stored))
         {
             await WriteJsonAsync(context, StatusCodes.Status200OK, VaultJson.Bundle(BaseUri(context), storedName, stored, includeValue: true));
@@ -187,7 +203,13 @@ internal sealed partial class VaultHandlers(
             return;
         }
 
-        var (storedName, page, more) = store.ListVersions(name, after, max);
+        if (store.ListVersions(name, after, max) is not var (storedName, page, more))
+        {
+            // A deleted secret has no versions to list until it is recovered.
+            await NotFoundAsync(context, name, version: null);
+            return;
+        }
+
         var next = more ? NextLink(context, $"secrets/{storedName}/versions", page[^1].Id, max) : null;
         await WriteJsonAsync(context, StatusCodes.Status200OK, VaultJson.Page(page.Select(v => (storedName, v)), BaseUri(context), next));
     }
@@ -202,6 +224,91 @@ internal sealed partial class VaultHandlers(
         var (page, more) = store.ListSecrets(after, max);
         var next = more ? NextLink(context, "secrets", VaultStore.Normalize(page[^1].Name), max) : null;
         await WriteJsonAsync(context, StatusCodes.Status200OK, VaultJson.Page(page, BaseUri(context), next));
+    }
+
+    private async Task DeleteAsync(HttpContext context)
+    {
+        if (!await AllowedAsync(context, LocalVaultPermission.Delete) || await NameAsync(context) is not { } name)
+        {
+            return;
+        }
+
+        if (store.Delete(name) is not { } deleted)
+        {
+            await NotFoundAsync(context, name, version: null);
+            return;
+        }
+
+        if (await CommittedAsync(context, LocalVaultWriteOperation.Delete, deleted.Name, deleted.Latest))
+        {
+            await WriteJsonAsync(context, StatusCodes.Status200OK, VaultJson.DeletedBundle(BaseUri(context), deleted));
+        }
+    }
+
+    private async Task GetDeletedAsync(HttpContext context)
+    {
+        if (!await AllowedAsync(context, LocalVaultPermission.Get) || await NameAsync(context) is not { } name)
+        {
+            return;
+        }
+
+        if (store.GetDeleted(name) is not { } deleted)
+        {
+            await DeletedNotFoundAsync(context, name);
+            return;
+        }
+
+        await WriteJsonAsync(context, StatusCodes.Status200OK, VaultJson.DeletedBundle(BaseUri(context), deleted));
+    }
+
+    private async Task ListDeletedAsync(HttpContext context)
+    {
+        if (!await AllowedAsync(context, LocalVaultPermission.List) || await PagingAsync(context) is not var (after, max))
+        {
+            return;
+        }
+
+        var (page, more) = store.ListDeleted(after, max);
+        var next = more ? NextLink(context, "deletedsecrets", VaultStore.Normalize(page[^1].Name), max) : null;
+        await WriteJsonAsync(context, StatusCodes.Status200OK, VaultJson.DeletedPage(page, BaseUri(context), next));
+    }
+
+    private async Task RecoverAsync(HttpContext context)
+    {
+        if (!await AllowedAsync(context, LocalVaultPermission.Recover) || await NameAsync(context) is not { } name)
+        {
+            return;
+        }
+
+        if (store.Recover(name) is not var (storedName, stored))
+        {
+            await DeletedNotFoundAsync(context, name);
+            return;
+        }
+
+        if (await CommittedAsync(context, LocalVaultWriteOperation.Recover, storedName, stored))
+        {
+            await WriteJsonAsync(context, StatusCodes.Status200OK, VaultJson.Bundle(BaseUri(context), storedName, stored, includeValue: false));
+        }
+    }
+
+    private async Task PurgeAsync(HttpContext context)
+    {
+        if (!await AllowedAsync(context, LocalVaultPermission.Purge) || await NameAsync(context) is not { } name)
+        {
+            return;
+        }
+
+        if (store.Purge(name) is not { } purged)
+        {
+            await DeletedNotFoundAsync(context, name);
+            return;
+        }
+
+        if (await CommittedAsync(context, LocalVaultWriteOperation.Purge, purged.Name, purged.Latest))
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
     }
 
     /// <summary>Runs the commit hook and any commit fault; false when the response must not be the normal one.</summary>
@@ -338,6 +445,9 @@ internal sealed partial class VaultHandlers(
             StatusCodes.Status404NotFound,
             "SecretNotFound",
             $"A secret with (name/id) {(string.IsNullOrEmpty(version) ? name : $"{name}/{version}")} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182");
+
+    private static Task DeletedNotFoundAsync(HttpContext context, string name) =>
+        WriteErrorAsync(context, StatusCodes.Status404NotFound, "SecretNotFound", $"Deleted Secret not found: {name}");
 
     private static Task BadParameterAsync(HttpContext context, string message) =>
         WriteErrorAsync(context, StatusCodes.Status400BadRequest, "BadParameter", message);

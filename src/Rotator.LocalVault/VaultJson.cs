@@ -2,11 +2,30 @@ using System.Text.Json;
 
 namespace Rotator.LocalVault;
 
-/// <summary>Reads and writes the Key Vault secrets wire format (SecretBundle, SecretItem, error envelope).</summary>
+/// <summary>Reads and writes the Key Vault secrets wire format (SecretBundle, SecretItem, their deleted forms, error envelope).</summary>
 internal static class VaultJson
 {
     public static byte[] Bundle(string baseUri, string name, StoredVersion version, bool includeValue) =>
         Write(json => WriteVersion(json, baseUri, name, version, includeValue));
+
+    /// <summary>A DeletedSecretBundle: the latest version without its value, plus recoveryId, deletedDate and scheduledPurgeDate.</summary>
+    public static byte[] DeletedBundle(string baseUri, DeletedEntry deleted) =>
+        Write(json => WriteVersion(json, baseUri, deleted.Name, deleted.Latest, includeValue: false, deleted));
+
+    /// <summary>A page of DeletedSecretItems; their ids name the secret without a version, as Key Vault's do.</summary>
+    public static byte[] DeletedPage(IEnumerable<DeletedEntry> items, string baseUri, string? nextLink) => Write(json =>
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("value");
+        foreach (var deleted in items)
+        {
+            WriteVersion(json, baseUri, deleted.Name, deleted.Latest, includeValue: false, deleted, versionInId: false);
+        }
+
+        json.WriteEndArray();
+        WriteNextLink(json, nextLink);
+        json.WriteEndObject();
+    });
 
     public static byte[] Page(IEnumerable<(string Name, StoredVersion Version)> items, string baseUri, string? nextLink) => Write(json =>
     {
@@ -18,15 +37,7 @@ internal static class VaultJson
         }
 
         json.WriteEndArray();
-        if (nextLink is null)
-        {
-            json.WriteNull("nextLink");
-        }
-        else
-        {
-            json.WriteString("nextLink", nextLink);
-        }
-
+        WriteNextLink(json, nextLink);
         json.WriteEndObject();
     });
 
@@ -47,15 +58,41 @@ internal static class VaultJson
         json.WriteEndObject();
     });
 
-    private static void WriteVersion(Utf8JsonWriter json, string baseUri, string name, StoredVersion version, bool includeValue)
+    private static void WriteNextLink(Utf8JsonWriter json, string? nextLink)
+    {
+        if (nextLink is null)
+        {
+            json.WriteNull("nextLink");
+        }
+        else
+        {
+            json.WriteString("nextLink", nextLink);
+        }
+    }
+
+    private static void WriteVersion(
+        Utf8JsonWriter json,
+        string baseUri,
+        string name,
+        StoredVersion version,
+        bool includeValue,
+        DeletedEntry? deleted = null,
+        bool versionInId = true)
     {
         json.WriteStartObject();
+        if (deleted is not null)
+        {
+            json.WriteString("recoveryId", $"{baseUri}deletedsecrets/{name}");
+            json.WriteNumber("deletedDate", deleted.DeletedDate);
+            json.WriteNumber("scheduledPurgeDate", deleted.ScheduledPurgeDate);
+        }
+
         if (includeValue)
         {
             json.WriteString("value", version.Value);
         }
 
-        json.WriteString("id", $"{baseUri}secrets/{name}/{version.Id}");
+        json.WriteString("id", versionInId ? $"{baseUri}secrets/{name}/{version.Id}" : $"{baseUri}secrets/{name}");
         if (version.ContentType is not null)
         {
             json.WriteString("contentType", version.ContentType);
@@ -76,7 +113,7 @@ internal static class VaultJson
         json.WriteNumber("created", version.Created);
         json.WriteNumber("updated", version.Updated);
         json.WriteString("recoveryLevel", "Recoverable+Purgeable");
-        json.WriteNumber("recoverableDays", 90);
+        json.WriteNumber("recoverableDays", VaultStore.RecoverableDays);
         json.WriteEndObject();
 
         if (version.Tags.Count > 0)

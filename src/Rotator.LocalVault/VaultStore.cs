@@ -4,9 +4,12 @@ using System.Text.Json.Serialization;
 
 namespace Rotator.LocalVault;
 
-/// <summary>The vault's state: secrets, their versions, and the file they persist to.</summary>
+/// <summary>The vault's state: secrets, their versions, their soft-deleted state, and the file they persist to.</summary>
 internal sealed class VaultStore
 {
+    /// <summary>How long a deleted secret stays recoverable before the vault purges it by itself.</summary>
+    public const int RecoverableDays = 90;
+
     private const string FileName = "vault.json";
 
     private static readonly JsonSerializerOptions SerializerOptions = new()
@@ -52,6 +55,7 @@ internal sealed class VaultStore
             store._sequence = Math.Max(store._sequence, secret.Versions.Select(v => v.Sequence).DefaultIfEmpty(0).Max());
         }
 
+        store.DropExpired();
         return store;
     }
 
@@ -64,27 +68,52 @@ internal sealed class VaultStore
         {
             lock (_gate)
             {
-                return [.. _secrets.Values.Select(s => s.Name).Order(StringComparer.Ordinal)];
+                DropExpired();
+                return [.. _secrets.Values.Where(s => !s.IsDeleted).Select(s => s.Name).Order(StringComparer.Ordinal)];
             }
         }
     }
 
+    public IReadOnlyCollection<string> DeletedSecretNames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                DropExpired();
+                return [.. _secrets.Values.Where(s => s.IsDeleted).Select(s => s.Name).Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>Versions of the secrets that are not deleted.</summary>
     public IReadOnlyList<LocalVaultSecretVersion> Snapshot()
     {
         lock (_gate)
         {
+            DropExpired();
             return [.. _secrets.Values
+                .Where(s => !s.IsDeleted)
                 .SelectMany(s => s.Versions.Select(v => ToPublic(s.Name, v)))
                 .OrderBy(v => v.Sequence)];
         }
     }
 
-    /// <summary>Adds a version and persists before returning, so an answered write is durable.</summary>
-    public (string Name, StoredVersion Version) Add(string name, string value, string? contentType, AttributeChange attributes, Dictionary<string, string> tags)
+    /// <summary>
+    /// Adds a version and persists before returning, so an answered write is durable.
+    /// Null when the name belongs to a deleted secret: it can only be recovered or purged.
+    /// </summary>
+    public (string Name, StoredVersion Version)? Add(string name, string value, string? contentType, AttributeChange attributes, Dictionary<string, string> tags)
     {
         lock (_gate)
         {
+            DropExpired();
             var key = Normalize(name);
+            if (_secrets.TryGetValue(key, out var existing) && existing.IsDeleted)
+            {
+                return null;
+            }
+
             if (!_secrets.TryGetValue(key, out var secret))
             {
                 secret = new StoredSecret { Name = name };
@@ -138,6 +167,7 @@ internal sealed class VaultStore
     {
         lock (_gate)
         {
+            DropExpired();
             if (FindVersion(name, version) is not var (secret, stored))
             {
                 return null;
@@ -178,18 +208,28 @@ internal sealed class VaultStore
     {
         lock (_gate)
         {
+            DropExpired();
             return FindVersion(name, version) is var (secret, stored) ? (secret.Name, stored.Clone()) : null;
         }
     }
 
-    /// <summary>Versions of one secret ordered by id (as Key Vault lists them), after <paramref name="after"/>.</summary>
-    public (string Name, List<StoredVersion> Page, bool More) ListVersions(string name, string? after, int max)
+    /// <summary>
+    /// Versions of one secret ordered by id (as Key Vault lists them), after <paramref name="after"/>;
+    /// none for a secret that never existed, null for a deleted one.
+    /// </summary>
+    public (string Name, List<StoredVersion> Page, bool More)? ListVersions(string name, string? after, int max)
     {
         lock (_gate)
         {
+            DropExpired();
             if (!_secrets.TryGetValue(Normalize(name), out var secret))
             {
                 return (name, [], false);
+            }
+
+            if (secret.IsDeleted)
+            {
+                return null;
             }
 
             var rest = secret.Versions
@@ -205,17 +245,130 @@ internal sealed class VaultStore
     {
         lock (_gate)
         {
+            DropExpired();
             var rest = _secrets
-                .Where(p => p.Value.Versions.Count > 0 && (after is null || string.CompareOrdinal(p.Key, after) > 0))
+                .Where(p => p.Value.Versions.Count > 0 && !p.Value.IsDeleted && (after is null || string.CompareOrdinal(p.Key, after) > 0))
                 .OrderBy(p => p.Key, StringComparer.Ordinal)
                 .ToList();
             return ([.. rest.Take(max).Select(p => (p.Value.Name, Latest(p.Value).Clone()))], rest.Count > max);
         }
     }
 
+    /// <summary>Moves a secret with all its versions to the deleted state; null when there is no such (undeleted) secret.</summary>
+    public DeletedEntry? Delete(string name)
+    {
+        lock (_gate)
+        {
+            DropExpired();
+            if (!_secrets.TryGetValue(Normalize(name), out var secret) || secret.IsDeleted || secret.Versions.Count == 0)
+            {
+                return null;
+            }
+
+            var now = _time.GetUtcNow();
+            secret.DeletedDate = now.ToUnixTimeSeconds();
+            secret.ScheduledPurgeDate = now.AddDays(RecoverableDays).ToUnixTimeSeconds();
+            try
+            {
+                Persist();
+            }
+            catch
+            {
+                // An unpersisted write must not be visible either.
+                secret.DeletedDate = null;
+                secret.ScheduledPurgeDate = null;
+                throw;
+            }
+
+            return ToDeleted(secret);
+        }
+    }
+
+    /// <summary>The deleted secret with its latest version; null when the name is not in the deleted state.</summary>
+    public DeletedEntry? GetDeleted(string name)
+    {
+        lock (_gate)
+        {
+            DropExpired();
+            return _secrets.TryGetValue(Normalize(name), out var secret) && secret.IsDeleted ? ToDeleted(secret) : null;
+        }
+    }
+
+    /// <summary>Deleted secrets ordered by normalized name, after <paramref name="after"/>.</summary>
+    public (List<DeletedEntry> Page, bool More) ListDeleted(string? after, int max)
+    {
+        lock (_gate)
+        {
+            DropExpired();
+            var rest = _secrets
+                .Where(p => p.Value.IsDeleted && (after is null || string.CompareOrdinal(p.Key, after) > 0))
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .ToList();
+            return ([.. rest.Take(max).Select(p => ToDeleted(p.Value))], rest.Count > max);
+        }
+    }
+
+    /// <summary>Brings a deleted secret back with all its versions; the latest version, or null when the name is not deleted.</summary>
+    public (string Name, StoredVersion Version)? Recover(string name)
+    {
+        lock (_gate)
+        {
+            DropExpired();
+            if (!_secrets.TryGetValue(Normalize(name), out var secret) || !secret.IsDeleted)
+            {
+                return null;
+            }
+
+            var (deletedDate, scheduledPurgeDate) = (secret.DeletedDate, secret.ScheduledPurgeDate);
+            secret.DeletedDate = null;
+            secret.ScheduledPurgeDate = null;
+            try
+            {
+                Persist();
+            }
+            catch
+            {
+                // An unpersisted write must not be visible either.
+                secret.DeletedDate = deletedDate;
+                secret.ScheduledPurgeDate = scheduledPurgeDate;
+                throw;
+            }
+
+            return (secret.Name, Latest(secret).Clone());
+        }
+    }
+
+    /// <summary>Removes a deleted secret for good; what it was, or null when the name is not deleted.</summary>
+    public DeletedEntry? Purge(string name)
+    {
+        lock (_gate)
+        {
+            DropExpired();
+            var key = Normalize(name);
+            if (!_secrets.TryGetValue(key, out var secret) || !secret.IsDeleted)
+            {
+                return null;
+            }
+
+            _secrets.Remove(key);
+            try
+            {
+                Persist();
+            }
+            catch
+            {
+                // An unpersisted write must not be visible either.
+                _secrets[key] = secret;
+                throw;
+            }
+
+            return ToDeleted(secret);
+        }
+    }
+
     private (StoredSecret Secret, StoredVersion Version)? FindVersion(string name, string? version)
     {
-        if (!_secrets.TryGetValue(Normalize(name), out var secret) || secret.Versions.Count == 0)
+        if (!_secrets.TryGetValue(Normalize(name), out var secret) || secret.IsDeleted || secret.Versions.Count == 0)
         {
             return null;
         }
@@ -231,6 +384,22 @@ internal sealed class VaultStore
 
     // Versions are appended in sequence order, so the last one is the latest.
     private static StoredVersion Latest(StoredSecret secret) => secret.Versions[^1];
+
+    /// <summary>
+    /// Forgets deleted secrets whose scheduled purge date has passed, as Key Vault purges them by itself.
+    /// The file catches up with the next write; a restart drops them again on reading.
+    /// </summary>
+    private void DropExpired()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var (key, secret) in _secrets.Where(p => p.Value.ScheduledPurgeDate <= now).ToList())
+        {
+            _secrets.Remove(key);
+        }
+    }
+
+    private static DeletedEntry ToDeleted(StoredSecret secret) =>
+        new(secret.Name, Latest(secret).Clone(), secret.DeletedDate!.Value, secret.ScheduledPurgeDate!.Value);
 
     private void Persist()
     {
@@ -262,6 +431,9 @@ internal sealed class VaultStore
         new Dictionary<string, string>(v.Tags, StringComparer.Ordinal));
 }
 
+/// <summary>A deleted secret: its latest version and when it was deleted and will be purged (Unix seconds).</summary>
+internal sealed record DeletedEntry(string Name, StoredVersion Latest, long DeletedDate, long ScheduledPurgeDate);
+
 /// <summary>Attribute fields a request sets; null leaves a field as it is.</summary>
 internal readonly record struct AttributeChange(bool? Enabled, long? NotBefore, long? ExpiresOn);
 
@@ -277,6 +449,15 @@ internal sealed class StoredSecret
     public required string Name { get; set; }
 
     public List<StoredVersion> Versions { get; set; } = [];
+
+    /// <summary>When the secret was deleted (Unix seconds); null while it is not deleted.</summary>
+    public long? DeletedDate { get; set; }
+
+    /// <summary>When a deleted secret is purged by itself (Unix seconds).</summary>
+    public long? ScheduledPurgeDate { get; set; }
+
+    [JsonIgnore]
+    public bool IsDeleted => DeletedDate is not null;
 }
 
 internal sealed class StoredVersion
