@@ -14,7 +14,12 @@ internal sealed partial class RotationExecutor
         var phase = record.Phase;
         // A refusal leaves whatever was planned in place: a rotation in flight keeps its follow-up, a resting key its due time.
         ExecutionResult Unchanged() => phase.IsInFlight() ? Result(run, time.GetUtcNow() + run.Key.Rollout.PollInterval, RunReason.FollowUp) : Rest(run);
-        ExecutionResult Refuse(string why) => Unchanged() with { Refused = why };
+        ExecutionResult Refuse(string why)
+        {
+            RotationLog.Refused(logger, run.Key.Name, record.RotationId, request.Describe(), why);
+            return Unchanged() with { Refused = why };
+        }
+
 
         switch (request.Action)
         {

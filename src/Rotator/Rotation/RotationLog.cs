@@ -43,6 +43,9 @@ internal static partial class RotationLog
     [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "Key {Key} rotation {RotationId}: operator request: {Request}")]
     public static partial void Operator(ILogger logger, string key, string? rotationId, string request);
 
+    [LoggerMessage(EventId = 143, Level = LogLevel.Warning, Message = "Key {Key} rotation {RotationId}: operator request refused: {Request}: {Why}")]
+    public static partial void Refused(ILogger logger, string key, string? rotationId, string request, string why);
+
     [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "Key {Key} rotation {RotationId}: emergency grace is over; revoking {Fingerprint} although {Count} consumer address(es) have not switched: {Laggards}")]
     public static partial void EmergencyGraceOver(ILogger logger, string key, string? rotationId, string? fingerprint, int count, string laggards);
 

@@ -32,9 +32,12 @@ internal sealed class RotationScheduler(TimeProvider time)
         await RunAtAsync(scheduler, key.Name, time.GetUtcNow(), RunReason.Startup, request: null, cancellationToken);
     }
 
-    /// <summary>Runs the key now on an operator's request.</summary>
+    /// <summary>
+    /// Runs the key now on an operator's request: a trigger of its own, so that a follow-up planned by a run in
+    /// progress cannot replace it; the job's DisallowConcurrentExecution puts it after that run.
+    /// </summary>
     public Task RunNowAsync(IScheduler scheduler, string keyName, OperatorRequest request, CancellationToken cancellationToken) =>
-        RunAtAsync(scheduler, keyName, time.GetUtcNow(), RunReason.Manual, request, cancellationToken);
+        RunAtAsync(scheduler, keyName, time.GetUtcNow(), RunReason.Manual, request, cancellationToken, new TriggerKey($"{keyName}.request.{Guid.NewGuid():N}", RotationJob.Group));
 
     /// <summary>Leaves one pending "next" trigger per key: a gate's poll, a retry, or an interval schedule's due time.</summary>
     public Task ScheduleNextAsync(IScheduler scheduler, ManagedKeyOptions key, ExecutionResult result, CancellationToken cancellationToken)
@@ -52,10 +55,10 @@ internal sealed class RotationScheduler(TimeProvider time)
         return RunAtAsync(scheduler, key.Name, at, result.RunAgainAs, request: null, cancellationToken);
     }
 
-    private async Task RunAtAsync(IScheduler scheduler, string keyName, DateTimeOffset at, RunReason reason, OperatorRequest? request, CancellationToken cancellationToken)
+    private async Task RunAtAsync(IScheduler scheduler, string keyName, DateTimeOffset at, RunReason reason, OperatorRequest? request, CancellationToken cancellationToken, TriggerKey? identity = null)
     {
         var builder = TriggerBuilder.Create(time)
-            .WithIdentity(NextTrigger(keyName))
+            .WithIdentity(identity ?? NextTrigger(keyName))
             .ForJob(JobKeyOf(keyName))
             .UsingJobData(RotationJob.ReasonKey, reason.ToString())
             .StartAt(at);

@@ -104,4 +104,19 @@ public sealed class KeyVaultStoreTests : IAsyncLifetime
         Assert.Equal(VaultFailure.Permanent, e.Failure);
         Assert.Contains("Key Vault Secrets Officer", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task SoftDeletedSecret_IsSeenAsDeletedAndASetSaysToRecoverOrPurge()
+    {
+        var client = LocalVaultConnection.CreateClient(server.Uri, server.AccessToken, server.Certificate, TimeSpan.FromSeconds(5));
+        await store.SetAsync("gone", "v", new Dictionary<string, string>(), null, default);
+        Assert.False(await store.IsDeletedAsync("gone", default));
+        await (await client.StartDeleteSecretAsync("gone")).WaitForCompletionAsync();
+
+        Assert.True(await store.IsDeletedAsync("gone", default));
+        Assert.Null(await store.GetAsync("gone", null, default));
+        var e = await Assert.ThrowsAsync<VaultException>(() => store.SetAsync("gone", "v2", new Dictionary<string, string>(), null, default));
+        Assert.Equal(VaultFailure.SoftDeleted, e.Failure);
+        Assert.Contains("Recover it or purge it", e.Message, StringComparison.Ordinal);
+    }
 }
