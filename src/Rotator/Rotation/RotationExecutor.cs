@@ -72,7 +72,7 @@ internal sealed partial class RotationExecutor(
         {
             var retryIn = RetryDelay(1);
             RotationLog.RecordFailed(logger, key.Name, e.Message, retryIn);
-            return new ExecutionResult(Phase.Idle, time.GetUtcNow() + retryIn, reason, e.Message);
+            return new ExecutionResult(run.Record.Phase, time.GetUtcNow() + retryIn, reason, e.Message, RotationId: run.Record.RotationId);
         }
 
         (RotationEvent Event, string? Error)? pending = null;
@@ -80,6 +80,12 @@ internal sealed partial class RotationExecutor(
             && (run.Record.Phase.IsInFlight() || reason is RunReason.Scheduled || request is not null))
         {
             pending = (RotationEvent.Unsafe, TwoWorkers(lease));
+        }
+        else if (reason == RunReason.Startup && run.Record.Phase is Phase.Intent or Phase.Minted or Phase.Stored or Phase.Revoking or Phase.Aborting)
+        {
+            // A start-up that finds a step in flight means the worker died during it: that counts as a failed attempt,
+            // so a crash loop ends in NeedsAttention like any other repeated failure. Long gate waits are not counted.
+            pending = (RotationEvent.StepFailed, $"the worker restarted during {run.Record.Phase}");
         }
         else if (request is not null)
         {

@@ -260,6 +260,32 @@ public sealed class RotationExecutorTests
     }
 
     [Fact]
+    public async Task RunAsync_CrashLoopDuringAStep_CountsEachRestartAndEndsInNeedsAttention()
+    {
+        var f = new ExecutorFixture();
+        f.SeedCurrentKey();
+        f.Vault.FailNext.Add(("list", ExecutorFixture.Secret, VaultFailure.Transient));
+        var first = await f.RunAsync(RunReason.Manual);
+        Assert.Equal(Phase.Minted, first.Phase);
+
+        // Each start-up finds the step in flight, as after a crash, and dies again before the step is done.
+        ExecutionResult result = first;
+        var restarts = 0;
+        while (result.Phase != Phase.NeedsAttention && restarts < 20)
+        {
+            f.Restart();
+            restarts++;
+            result = await f.RunAsync(RunReason.Startup);
+        }
+
+        Assert.Equal(f.Options.Retry.MaxAttempts, restarts + 1);
+
+        Assert.Equal(Phase.NeedsAttention, result.Phase);
+        Assert.Contains("restarted during Minted", f.Record.Error, StringComparison.Ordinal);
+        Assert.Equal(Phase.Minted, f.Record.Held);
+    }
+
+    [Fact]
     public async Task RunAsync_CurrentKeyRevokedByHand_NeedsAttentionWithoutSideEffects()
     {
         var f = new ExecutorFixture();
