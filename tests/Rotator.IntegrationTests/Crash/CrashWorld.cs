@@ -181,7 +181,7 @@ internal sealed class CrashWorld : IAsyncDisposable
         config["Rotator:Retry:BaseDelay"] = "00:00:00.100";
         config["Rotator:Retry:MaxDelay"] = "00:00:01";
         config["Rotator:Keys:0:Schedule:Interval"] = "00:00:01";
-        config["Rotator:Keys:0:Rollout:StableFor"] = "00:00:00.400";
+        config["Rotator:Keys:0:Rollout:StableFor"] = "00:00:00.300";
         config["Rotator:Keys:0:Rollout:PollInterval"] = "00:00:00.100";
         config["Rotator:Keys:0:Rollout:StalledPollInterval"] = "00:00:00.500";
         config["Rotator:Keys:0:Issuer:Http:Verify:Delay"] = "00:00:00.100";
@@ -316,6 +316,18 @@ internal sealed class CrashWorld : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the vault has accepted the record of completion of this rotation (seen by the commit hook, so never missed between polls).</summary>
+    public Task<ControlRecord> WaitForCompletionAsync(string rotation, TimeSpan limit) =>
+        WaitForRecordAsync(_ => HasCompleted(rotation), limit, $"rotation {rotation} to complete");
+
+    public bool HasCompleted(string rotation)
+    {
+        lock (sync)
+        {
+            return completed.Contains(rotation);
+        }
+    }
+
     /// <summary>Waits for a rotation other than <paramref name="after"/> to complete.</summary>
     public Task<ControlRecord> WaitForNextRotationAsync(string? after, TimeSpan limit) =>
         WaitForRecordAsync(r => r.Phase == Phase.Completed && r.RotationId != after && r.Trigger != RotationTrigger.Bootstrap, limit, $"a rotation after {after ?? "the bootstrap"} to complete");
@@ -400,7 +412,7 @@ internal sealed class CrashWorld : IAsyncDisposable
 
         return written.Phase switch
         {
-            Phase.Intent => KillPoint.Intent,
+            Phase.Intent => written.Trigger == RotationTrigger.Schedule ? KillPoint.Intent : KillPoint.Other,
             Phase.Minted => Issuer == IssuerKind.Generated ? KillPoint.Create : KillPoint.MintedRecord,
             Phase.Stored => KillPoint.StoredRecord,
             Phase.RollingOut => KillPoint.RollingOutRecord,

@@ -36,6 +36,7 @@ public sealed class KillPointTests(KillPointTests.Worlds worlds, ITestOutputHelp
         var failedBefore = world.FailedRequests;
         var rejectedBefore = world.RejectedCalls;
         var completedBefore = world.RotationsCompleted;
+        var lastCompletedBefore = world.Record.LastCompleted;
         var healthy = false;
         try
         {
@@ -46,6 +47,7 @@ public sealed class KillPointTests(KillPointTests.Worlds worlds, ITestOutputHelp
             world.StartWorker();
             var finished = await world.WaitForRecordAsync(r => r.Phase == Phase.Completed && r.RotationId == kill.Rotation, CrashWorld.Limit, $"rotation {kill.Rotation} to complete after the restart");
             output.WriteLine($"rotation {finished.RotationId} completed after the restart");
+            Assert.True(finished.LastCompleted > lastCompletedBefore, $"the record of completion of {finished.RotationId} ({finished.LastCompleted:O}) is not newer than the one before the kill ({lastCompletedBefore:O})");
             if (point == KillPoint.CompletedRecord)
             {
                 // The kill came after the rotation's last write: the restarted worker must also start and finish the next one.
