@@ -117,12 +117,13 @@ internal sealed class CrashWorld : IAsyncDisposable
     /// <summary>Every key value that reached the vault: what the outputs are searched for.</summary>
     public IReadOnlyList<string> KeysInVault => [.. Vault.Snapshot().Where(v => v.Name.Equals(DemoCommand.Secret, StringComparison.OrdinalIgnoreCase)).Select(v => v.Value).Distinct()];
 
-    public static async Task<CrashWorld> StartAsync(IssuerKind issuer)
+    /// <param name="configure">Changes to the worker's configuration (flat keys, <c>Rotator:Retry:MaxAttempts</c>).</param>
+    public static async Task<CrashWorld> StartAsync(IssuerKind issuer, Action<Dictionary<string, string?>>? configure = null)
     {
         var world = new CrashWorld(issuer, Directory.CreateTempSubdirectory("rotator-crash-"));
         try
         {
-            await world.StartPartsAsync();
+            await world.StartPartsAsync(configure);
             return world;
         }
         catch
@@ -132,7 +133,7 @@ internal sealed class CrashWorld : IAsyncDisposable
         }
     }
 
-    private async Task StartPartsAsync()
+    private async Task StartPartsAsync(Action<Dictionary<string, string?>>? configure)
     {
         var time = TimeProvider.System;
         var vaultData = Path.Combine(folder.FullName, "vault");
@@ -197,6 +198,7 @@ internal sealed class CrashWorld : IAsyncDisposable
             config["Rotator:Keys:0:Verifiers:0:Url"] = Verifier!.ProbeUri.ToString();
         }
 
+        configure?.Invoke(config);
         await File.WriteAllTextAsync(ConfigFile, Nest(config).ToJsonString());
         Directory.CreateDirectory(Path.Combine(folder.FullName, "work"));
     }
@@ -257,6 +259,47 @@ internal sealed class CrashWorld : IAsyncDisposable
 
     /// <summary>Kills the worker right after the next write of this kind is committed; returns when it happened.</summary>
     public Task<Kill> KillAtAsync(KillPoint point, TimeSpan limit) => ArmAsync((kind, _) => kind == point, limit, $"a {point} write");
+
+    /// <summary>
+    /// Kills the worker right after the next write of this kind, unless the key goes to NeedsAttention first: then
+    /// disarms and returns null.
+    /// </summary>
+    public async Task<Kill?> KillAtOrStopAsync(KillPoint point, TimeSpan limit)
+    {
+        TaskCompletionSource<Kill> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (sync)
+        {
+            writesSinceArmed = 0;
+            killed = done;
+            armed = (kind, _) => kind == point;
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (!done.Task.IsCompleted)
+        {
+            var record = Record;
+            if (record.Phase == Phase.NeedsAttention || clock.Elapsed > limit)
+            {
+                lock (sync)
+                {
+                    armed = null;
+                    killed = null;
+                }
+
+                if (done.Task.IsCompleted)
+                {
+                    break;
+                }
+
+                Assert.True(record.Phase == Phase.NeedsAttention, $"No kill at a {point} write within {limit}: phase {record.Phase}, rotation {record.RotationId}, error {record.Error}.\n{Tail()}");
+                return null;
+            }
+
+            await Task.Delay(PollEvery, TimeProvider.System);
+        }
+
+        return await done.Task;
+    }
 
     /// <summary>Kills the worker right after the n-th write (any kind) from now is committed; returns when it happened.</summary>
     public Task<Kill> KillAtWriteAsync(int number, TimeSpan limit) => ArmAsync((_, n) => n == number, limit, $"write number {number}");
