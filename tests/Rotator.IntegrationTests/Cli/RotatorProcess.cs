@@ -26,6 +26,8 @@ internal sealed class RotatorProcess : IDisposable
 
     public string Output => string.Join('\n', Lines);
 
+    public bool HasExited => process.HasExited;
+
     public static RotatorProcess Start(IEnumerable<string> arguments, string? workingDirectory = null, IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")

@@ -8,6 +8,8 @@ namespace Rotator.IntegrationTests.Rotation;
 /// <summary>
 /// DESIGN.md's invariants 1–4, checked after every change the local vault or the sample vendor accepts (their
 /// commit hooks call it before they answer), not only at the end. Invariant 6 is checked on the outputs by the tests.
+/// With <see cref="AtRest"/>, a key whose record says Completed is also checked to be at rest: exactly one active key,
+/// the vault's latest, and no rotation id on more than one version of the managed secret.
 /// </summary>
 internal sealed class InvariantChecker
 {
@@ -26,12 +28,35 @@ internal sealed class InvariantChecker
         this.account = account;
         this.secret = secret;
         this.sentFingerprints = sentFingerprints;
-        vault.AfterCommit = (write, _) => Check($"vault {write.Operation} {write.SecretName}", revoked: null);
+        vault.AfterCommit = async (write, ct) =>
+        {
+            Check($"vault {write.Operation} {write.SecretName}", revoked: null);
+            if (AfterVaultCheck is { } then)
+            {
+                await then(write, ct);
+            }
+        };
         if (vendor is not null)
         {
-            vendor.AfterCommit = (write, _) => Check($"vendor {write.Operation} {write.KeyId}", write.Operation == VendorOperation.Revoke ? write.KeyId : null);
+            vendor.AfterCommit = async (write, ct) =>
+            {
+                Check($"vendor {write.Operation} {write.KeyId}", write.Operation == VendorOperation.Revoke ? write.KeyId : null);
+                if (AfterVendorCheck is { } then)
+                {
+                    await then(write, ct);
+                }
+            };
         }
     }
+
+    /// <summary>Also check the state at rest whenever the record says Completed, and that no rotation stored twice.</summary>
+    public bool AtRest { get; init; }
+
+    /// <summary>Runs after each vault write has been checked, before the vault answers it.</summary>
+    public Func<LocalVaultWrite, CancellationToken, Task>? AfterVaultCheck { get; set; }
+
+    /// <summary>Runs after each vendor write has been checked, before the vendor answers it.</summary>
+    public Func<VendorWrite, CancellationToken, Task>? AfterVendorCheck { get; set; }
 
     public int Checks { get; private set; }
 
@@ -46,7 +71,7 @@ internal sealed class InvariantChecker
         }
     }
 
-    private Task Check(string after, string? revoked)
+    private void Check(string after, string? revoked)
     {
         var snapshot = vault.Snapshot();
         var versions = snapshot.Where(v => v.Name.Equals(secret, StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Sequence).ToList();
@@ -117,12 +142,47 @@ internal sealed class InvariantChecker
             }
         }
 
+        if (AtRest)
+        {
+            found.AddRange(CheckAtRest(snapshot, versions, record));
+        }
+
         lock (gate)
         {
             Checks++;
             violations.AddRange(found.Select(f => $"after {after}: {f}"));
         }
+    }
 
-        return Task.CompletedTask;
+    private IEnumerable<string> CheckAtRest(IReadOnlyList<LocalVaultSecretVersion> snapshot, List<LocalVaultSecretVersion> versions, ControlRecord record)
+    {
+        foreach (var twice in versions.GroupBy(v => v.Tags.GetValueOrDefault(VersionTags.Rotation)).Where(g => g.Key is not null && g.Count() > 1))
+        {
+            yield return $"rest: rotation {twice.Key} stored {twice.Count()} versions ({string.Join(", ", twice.Select(v => v.Version))})";
+        }
+
+        if (record.Phase != Phase.Completed || versions.LastOrDefault() is not { } latest)
+        {
+            yield break;
+        }
+
+        var current = Fingerprint.Of(latest.Value);
+        if (vendor is not null)
+        {
+            var active = vendor.Keys(account).Where(k => !k.Revoked).ToList();
+            if (active.Count != 1 || active[0].Fingerprint != current)
+            {
+                yield return $"rest: {active.Count} active key(s) ({string.Join(", ", active.Select(k => $"{k.Id} {k.Label} {k.Fingerprint}"))}) after rotation {record.RotationId} completed; the latest version holds {current}";
+            }
+        }
+        else
+        {
+            var acceptedDoc = snapshot.Where(v => v.Name.Equals(secret + "-accepted", StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Sequence).LastOrDefault();
+            var accepted = acceptedDoc is null ? [] : AcceptedKeys.Parse(acceptedDoc.Value).Accept.Select(a => a.Fingerprint).ToList();
+            if (accepted.Count != 1 || accepted[0] != current)
+            {
+                yield return $"rest: {accepted.Count} accepted hash(es) ({string.Join(", ", accepted)}) after rotation {record.RotationId} completed; the latest version holds {current}";
+            }
+        }
     }
 }
