@@ -1,6 +1,7 @@
 using Rotator.Client;
 using Rotator.Configuration;
 using Rotator.Issuers;
+using Rotator.Vault;
 
 namespace Rotator.Rotation;
 
@@ -121,6 +122,41 @@ internal sealed partial class RotationExecutor
         catch (IssuerException e) when (e.Failure == IssuerFailure.Permanent)
         {
             throw new IssuerException(IssuerFailure.Permanent, $"{e.Message} Rotator cannot list the keys of account '{key.Issuer.Http.Account}', so it cannot tell whether a key labelled '{rotation}' was minted. At the vendor, revoke any key labelled '{rotation}', fix the list operation's configuration or permissions, then resume.", e);
+        }
+    }
+
+    /// <summary>
+    /// Giving up between mint and store must not leave a key nobody holds: revoke what this rotation minted at the vendor,
+    /// best effort, and say so in the record. Generated keys keep theirs staged in the control secret.
+    /// </summary>
+    private async Task<string> RevokeOrphansAsync(Run run, CancellationToken cancellationToken)
+    {
+        if (run.Key.Issuer.Kind != IssuerType.Http || run.Record.Phase is not (Phase.Intent or Phase.Minted) || run.Record.RotationId is not { } rotation)
+        {
+            return "";
+        }
+
+        try
+        {
+            var issuer = issuers.Create(run.Key);
+            var versions = await vault.ListVersionsAsync(run.Key.Secret, cancellationToken);
+            if (versions.Any(v => v.Tags.GetValueOrDefault(VersionTags.Rotation) == rotation))
+            {
+                return "";
+            }
+
+            var orphans = (await issuer.ListAsync(cancellationToken)).Where(k => k.Label == rotation).ToList();
+            foreach (var orphan in orphans)
+            {
+                await issuer.RevokeAsync(orphan.Id, cancellationToken);
+                RotationLog.OrphanRevoked(logger, run.Key.Name, rotation, orphan.Id);
+            }
+
+            return orphans.Count == 0 ? "" : $"; revoked {orphans.Count} key(s) it had minted but not stored";
+        }
+        catch (Exception e) when (e is IssuerException or VaultException)
+        {
+            return $"; could not revoke what it may have minted ({e.Message}): check the vendor for keys labelled '{rotation}'";
         }
     }
 

@@ -110,13 +110,17 @@ internal sealed partial class RotationExecutor(
             pending = null;
             var decision = RotationDecision.Decide(from, @event, run.Record.Held);
             var attempts = run.Record.Attempts;
-            if (decision.CountsAttempt)
+
+            // A lost key sends the rotation back to Intent; the attempt still counts, or a step that keeps losing its
+            // key (a vault that refuses every set) would mint and revoke forever.
+            if (decision.CountsAttempt || @event == RotationEvent.KeyLost)
             {
                 attempts++;
                 if (attempts >= Options.Retry.MaxAttempts)
                 {
                     error = $"{error} (gave up after {attempts} attempts)";
                     decision = RotationDecision.Decide(from, RotationEvent.AttemptsExhausted);
+                    error += await RevokeOrphansAsync(run, cancellationToken);
                 }
             }
 
@@ -171,10 +175,12 @@ internal sealed partial class RotationExecutor(
         var changed = decision.Changes(from);
         var record = run.PendingRecord is { } pending && decision.Next == Phase.Intent ? pending : run.Record;
         run.PendingRecord = null;
+        // Failures between mint and store count together: going back and forth between Intent and Minted is no progress.
+        var progressed = changed && decision.Next is not (Phase.Intent or Phase.Minted);
         record = record with
         {
             Phase = decision.Next,
-            Attempts = changed ? 0 : attempts,
+            Attempts = progressed ? 0 : attempts,
             PhaseSince = changed ? now : record.PhaseSince ?? now,
             Error = error is null ? (changed ? null : record.Error) : ControlRecord.Truncate(error),
         };

@@ -286,6 +286,28 @@ public sealed class RotationExecutorTests
     }
 
     [Fact]
+    public async Task RunAsync_VaultRefusingEverySet_CountsLostKeysAndGivesUpWithoutAnOrphan()
+    {
+        var f = new ExecutorFixture();
+        var old = f.SeedCurrentKey();
+        for (var i = 0; i < 50; i++)
+        {
+            f.Vault.FailNext.Add(("set", ExecutorFixture.Secret, VaultFailure.Transient));
+        }
+
+        var result = await f.RunAsync(RunReason.Manual);
+        for (var i = 0; i < 50 && result.Phase != Phase.NeedsAttention; i++)
+        {
+            f.Time.SetUtcNow(result.RunAgainAt!.Value);
+            result = await f.RunAsync();
+        }
+
+        Assert.Equal(Phase.NeedsAttention, result.Phase);
+        Assert.True(f.Issuer.Creates <= f.Options.Retry.MaxAttempts, $"{f.Issuer.Creates} keys minted");
+        Assert.Equal(old, Assert.Single(f.Issuer.Active.Values).Value);
+    }
+
+    [Fact]
     public async Task RunAsync_CurrentKeyRevokedByHand_NeedsAttentionWithoutSideEffects()
     {
         var f = new ExecutorFixture();
