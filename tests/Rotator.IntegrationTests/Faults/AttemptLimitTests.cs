@@ -47,12 +47,12 @@ public sealed class AttemptLimitTests(ITestOutputHelper output)
 
         world.Vendor.Faults.Inject(VendorOperation.Create, VendorFault.Unavailable, Refusals);
         ExecutionResult last;
-        var seen = 0;
         while (true)
         {
-            var before = seen;
-            last = await world.WaitForAsync(r => ++seen > before && r.Error is not null, FaultWorld.Limit, "a failed attempt");
-            seen = world.Results.Count;
+            // Each wait sees every result from the first, in order: count them to look only at this worker's.
+            var start = world.Results.Count;
+            var index = 0;
+            last = await world.WaitForAsync(r => index++ >= start && r.Error is not null, FaultWorld.Limit, "a failed attempt");
             if (last.Phase == Phase.NeedsAttention)
             {
                 break;
