@@ -42,7 +42,7 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
             "429" => (LocalVaultFault.Throttle(), Rotations),
             "429 Retry-After" => (LocalVaultFault.Throttle(TimeSpan.FromSeconds(1)), Rotations),
             "503" => (LocalVaultFault.Unavailable(), Rotations),
-            "timeout" => (LocalVaultFault.Delayed(FaultWorld.VaultTimeout * 1.5), Rotations),
+            "timeout" => (LocalVaultFault.Delayed(FaultWorld.VaultTimeout * 1.6), Rotations),
             "commit then 503" => (LocalVaultFault.CommitThenUnavailable(), RotationsUnderCommitFaults),
             "commit then abort" => (LocalVaultFault.CommitThenAbort(), RotationsUnderCommitFaults),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
@@ -73,8 +73,8 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
         await world.WaitForAsync(r => r.Completed is { Trigger: RotationTrigger.Bootstrap }, FaultWorld.Limit, "the bootstrap");
 
         var plan = kind == "Delay"
-            ? VendorFaultPlan.Delay(world.Vendor!, FaultWorld.IssuerTimeout * 2, FaultWorld.Probability, seed)
-            : VendorFaultPlan.Fail(world.Vendor!, Enum.Parse<VendorFault>(kind), FaultWorld.Probability, seed);
+            ? VendorFaultPlan.Delay(world.Vendor!, FaultWorld.IssuerTimeout * 2, FaultWorld.IssuerProbability, seed)
+            : VendorFaultPlan.Fail(world.Vendor!, Enum.Parse<VendorFault>(kind), FaultWorld.IssuerProbability, seed);
         await world.WaitForRotationsAsync(RotationsUnderCommitFaults, FaultWorld.Limit);
         plan.Stop();
         await audit.StopAsync();

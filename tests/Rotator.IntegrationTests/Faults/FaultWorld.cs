@@ -9,6 +9,12 @@ internal static class FaultWorld
     public const double Probability = 0.2;
 
     /// <summary>
+    /// The share of vendor creates and revokes a fault hits. A rotation makes one of each, so at 20% five rotations
+    /// would see one or two faults, often none of a kind; half of them gives every test several.
+    /// </summary>
+    public const double IssuerProbability = 0.5;
+
+    /// <summary>
     /// Failed attempts of one step before NeedsAttention. A step's count resets only when the phase changes, and the
     /// waits for verifiers (Minted, Revoking for generated keys) run one vault read per poll, so at 20% a step sees a
     /// handful of failures and, rarely, a dozen; 25 keeps a false NeedsAttention far below one in a million runs.
@@ -16,7 +22,7 @@ internal static class FaultWorld
     public const int MaxAttempts = 25;
 
     /// <summary>Per request: the vault's, the issuer's and the probes'. A fault that hangs outlasts it.</summary>
-    public static readonly TimeSpan VaultTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan VaultTimeout = TimeSpan.FromMilliseconds(500);
 
     public static readonly TimeSpan IssuerTimeout = TimeSpan.FromMilliseconds(500);
 

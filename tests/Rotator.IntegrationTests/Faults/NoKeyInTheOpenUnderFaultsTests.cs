@@ -20,22 +20,21 @@ public sealed class NoKeyInTheOpenUnderFaultsTests(ITestOutputHelper output)
         () => LocalVaultFault.Throttle(),
         () => LocalVaultFault.Throttle(TimeSpan.FromSeconds(1)),
         () => LocalVaultFault.Unavailable(),
-        () => LocalVaultFault.Delayed(FaultWorld.VaultTimeout * 1.5),
+        () => LocalVaultFault.Delayed(FaultWorld.VaultTimeout * 1.6),
         () => LocalVaultFault.CommitThenUnavailable(),
         () => LocalVaultFault.CommitThenAbort(),
     ];
 
     private static readonly VendorFault?[] IssuerFaults = [VendorFault.Unavailable, VendorFault.CommitThenFail, VendorFault.CommitThenAbort, VendorFault.Garbage, null];
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ManyRotationsUnderMixedFaults_NoKeyInAnyLogLineExceptionOrTag(bool generated)
+    /// <summary>Vendor keys: the one kind whose value crosses the network in an answer. Every other fault test searches its outputs too.</summary>
+    [Fact]
+    public async Task ManyRotationsUnderMixedFaults_NoKeyInAnyLogLineExceptionOrTag()
     {
-        var name = $"mixed faults, {(generated ? "Generated" : "Http")} issuer";
+        var name = "mixed faults, Http issuer";
         var seed = FaultSeed.Choose(output, name);
         var random = new Random(seed);
-        await using var world = await RotationWorld.StartAsync(FaultWorld.Options(generated, c => c["Serilog:MinimumLevel:Default"] = "Debug"));
+        await using var world = await RotationWorld.StartAsync(FaultWorld.Options(generated: false, c => c["Serilog:MinimumLevel:Default"] = "Debug"));
         var audit = new FaultAudit(world, seed, output);
         await world.WaitForAsync(r => r.Completed is { Trigger: RotationTrigger.Bootstrap }, FaultWorld.Limit, "the bootstrap");
 
@@ -51,8 +50,8 @@ public sealed class NoKeyInTheOpenUnderFaultsTests(ITestOutputHelper output)
             if (world.Vendor is { } vendor)
             {
                 plan = IssuerFaults[random.Next(IssuerFaults.Length)] is { } issuerFault
-                    ? VendorFaultPlan.Fail(vendor, issuerFault, FaultWorld.Probability, random.Next())
-                    : VendorFaultPlan.Delay(vendor, FaultWorld.IssuerTimeout * 2, FaultWorld.Probability, random.Next());
+                    ? VendorFaultPlan.Fail(vendor, issuerFault, FaultWorld.IssuerProbability, random.Next())
+                    : VendorFaultPlan.Delay(vendor, FaultWorld.IssuerTimeout * 2, FaultWorld.IssuerProbability, random.Next());
             }
 
             kinds.Add($"{vaultFault.Kind}{(vaultFault.RetryAfter is null ? "" : "+RetryAfter")}/{plan?.Kind ?? "-"}");
