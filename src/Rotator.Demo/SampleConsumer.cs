@@ -30,6 +30,7 @@ public sealed partial class SampleConsumer : IAsyncDisposable
     private long failedRequests;
     private long vaultReads;
     private WebApplication? probe;
+    private ProbeFaults? probeFaults;
     private CancellationTokenSource? stopping;
     private Task? loops;
 
@@ -81,6 +82,16 @@ public sealed partial class SampleConsumer : IAsyncDisposable
 
     /// <summary>Reads the key once at start and never again, like a service that takes it from an environment variable.</summary>
     public bool NeverRefresh { get; init; }
+
+    /// <summary>
+    /// Makes the probe endpoint misbehave now and then (503, a hang, a body that is not the contract), like a replica
+    /// that flaps. Null for a probe that always answers. Switchable while running.
+    /// </summary>
+    public ProbeFaults? ProbeFaults
+    {
+        get => Volatile.Read(ref probeFaults);
+        set => Volatile.Write(ref probeFaults, value);
+    }
 
     /// <summary>The probe endpoint, <c>GET /rotator/key</c>; set once started.</summary>
     public Uri ProbeUri { get; private set; } = null!;
@@ -309,6 +320,30 @@ public sealed partial class SampleConsumer : IAsyncDisposable
             return;
         }
 
+        var faults = ProbeFaults;
+        switch (faults?.Draw())
+        {
+            case ProbeFault.Unavailable:
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            case ProbeFault.Garbage:
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{\"fingerprint\":", context.RequestAborted);
+                return;
+            case ProbeFault.Hang:
+                try
+                {
+                    // Longer than any prober waits; then the answer is the true one, which nobody reads any more.
+                    await Task.Delay(faults!.Hang, time, context.RequestAborted);
+                }
+                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                break;
+        }
+
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, Report(), cancellationToken: context.RequestAborted);
     }
@@ -347,4 +382,87 @@ public sealed partial class SampleConsumer : IAsyncDisposable
 
     [LoggerMessage(106, LogLevel.Warning, "Consumer {Name} call with key {Fingerprint} failed: {Error}")]
     private static partial void LogCallError(ILogger logger, string name, string fingerprint, string error);
+}
+
+/// <summary>How a consumer's probe endpoint misbehaves.</summary>
+public enum ProbeFault
+{
+    /// <summary>503 with no body.</summary>
+    Unavailable,
+
+    /// <summary>No answer for <see cref="ProbeFaults.Hang"/> (the prober times out), then the true answer.</summary>
+    Hang,
+
+    /// <summary>200 with a body that is not the probe contract.</summary>
+    Garbage,
+}
+
+/// <summary>
+/// Probe faults drawn from a seeded generator, so that a run with the same seed misbehaves the same way: each probe
+/// answer is a fault with <see cref="Probability"/>, its kind chosen evenly from <see cref="Kinds"/>.
+/// </summary>
+public sealed class ProbeFaults
+{
+    private readonly Lock gate = new();
+    private readonly Random random;
+    private readonly int[] injected = new int[Enum.GetValues<ProbeFault>().Length];
+    private int answered;
+
+    public ProbeFaults(double probability, int seed, IReadOnlyList<ProbeFault> kinds, TimeSpan? hang = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(probability, 0d);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(probability, 1d);
+        ArgumentNullException.ThrowIfNull(kinds);
+        ArgumentOutOfRangeException.ThrowIfZero(kinds.Count);
+        Probability = probability;
+        Kinds = [.. kinds];
+        Hang = hang ?? TimeSpan.FromSeconds(30);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Hang, TimeSpan.Zero);
+        random = new Random(seed);
+    }
+
+    public double Probability { get; }
+
+    public IReadOnlyList<ProbeFault> Kinds { get; }
+
+    /// <summary>How long a <see cref="ProbeFault.Hang"/> holds the request before it answers.</summary>
+    public TimeSpan Hang { get; }
+
+    /// <summary>Probe requests that drew (fault or not).</summary>
+    public int Answered
+    {
+        get { lock (gate) { return answered; } }
+    }
+
+    /// <summary>Faults injected so far, over all kinds.</summary>
+    public int Injected
+    {
+        get { lock (gate) { return injected.Sum(); } }
+    }
+
+    /// <summary>Faults of one kind injected so far.</summary>
+    public int InjectedOf(ProbeFault kind)
+    {
+        lock (gate)
+        {
+            return injected[(int)kind];
+        }
+    }
+
+    /// <summary>The fault for the next probe answer, or null for a true answer.</summary>
+    public ProbeFault? Draw()
+    {
+        lock (gate)
+        {
+            answered++;
+            if (random.NextDouble() >= Probability)
+            {
+                return null;
+            }
+
+            var kind = Kinds[random.Next(Kinds.Count)];
+            injected[(int)kind]++;
+            return kind;
+        }
+    }
 }

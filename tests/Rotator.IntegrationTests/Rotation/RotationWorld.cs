@@ -22,6 +22,9 @@ internal sealed record WorldOptions
     public Action<Dictionary<string, string?>>? Configure { get; init; }
 
     public Action<IServiceCollection>? Services { get; init; }
+
+    /// <summary>Probe faults for each consumer replica (by index), so that its probe endpoint flaps from the start.</summary>
+    public Func<int, ProbeFaults?>? ProbeFaults { get; init; }
 }
 
 /// <summary>
@@ -33,6 +36,8 @@ internal sealed class RotationWorld : IAsyncDisposable
     private readonly DirectoryInfo folder;
     private readonly List<ExecutionResult> results = [];
     private readonly SemaphoreSlim executed = new(0);
+    private Dictionary<string, string?> workerConfig = [];
+    private WorldOptions options = new();
 
     private RotationWorld(DirectoryInfo folder) => this.folder = folder;
 
@@ -56,6 +61,21 @@ internal sealed class RotationWorld : IAsyncDisposable
 
     public long Requests => Consumers.Sum(c => c.Requests);
 
+    /// <summary>Every execution's outcome so far, in order, over every worker started in this world.</summary>
+    public IReadOnlyList<ExecutionResult> Results
+    {
+        get
+        {
+            lock (results)
+            {
+                return [.. results];
+            }
+        }
+    }
+
+    /// <summary>How many times a worker was started (the first start counts).</summary>
+    public int WorkerStarts { get; private set; }
+
     /// <summary>Every key value that reached the vault: what the outputs are searched for.</summary>
     public IReadOnlyList<string> KeysInVault => [.. Vault.Snapshot().Where(v => v.Name.Equals(DemoCommand.Secret, StringComparison.OrdinalIgnoreCase)).Select(v => v.Value).Distinct()];
 
@@ -76,6 +96,7 @@ internal sealed class RotationWorld : IAsyncDisposable
 
     private async Task StartPartsAsync(WorldOptions options)
     {
+        this.options = options;
         var time = TimeProvider.System;
         var vaultData = Path.Combine(folder.FullName, "vault");
         Vault = await LocalVaultServer.StartAsync(new LocalVaultOptions { DataDirectory = vaultData }, time, null, CancellationToken.None);
@@ -101,6 +122,7 @@ internal sealed class RotationWorld : IAsyncDisposable
             var consumer = new SampleConsumer($"consumer-{i + 1}", Secrets, DemoCommand.Secret, api, refresh ?? TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(25), time, NullLogger.Instance)
             {
                 NeverRefresh = refresh is null,
+                ProbeFaults = options.ProbeFaults?.Invoke(i),
             };
             Consumers.Add(consumer);
         }
@@ -128,7 +150,25 @@ internal sealed class RotationWorld : IAsyncDisposable
         }
 
         options.Configure?.Invoke(config);
-        var builder = WorkerHost.CreateBuilder(config: null, config);
+        workerConfig = config;
+        await StartWorkerAsync();
+    }
+
+    /// <summary>
+    /// Replaces the worker with a new process-like instance on the same configuration: nothing in memory survives (no
+    /// scheduled retry, no gate timer), so the new one knows only what the vault records. The running execution, if
+    /// any, is let finish first, so that two workers never overlap.
+    /// </summary>
+    public async Task RestartWorkerAsync()
+    {
+        await Worker.StopAsync();
+        Worker.Dispose();
+        await StartWorkerAsync();
+    }
+
+    private async Task StartWorkerAsync()
+    {
+        var builder = WorkerHost.CreateBuilder(config: null, workerConfig);
         builder.Services.AddSingleton<ILogEventSink>(Logs);
         options.Services?.Invoke(builder.Services);
         builder.AddRotator(localVaultAllowed: true);
@@ -142,6 +182,7 @@ internal sealed class RotationWorld : IAsyncDisposable
 
             executed.Release();
         };
+        WorkerStarts++;
         await Worker.StartAsync();
     }
 
