@@ -81,12 +81,6 @@ internal sealed partial class RotationExecutor(
         {
             pending = (RotationEvent.Unsafe, TwoWorkers(lease));
         }
-        else if (reason == RunReason.Startup && run.Record.Phase is Phase.Intent or Phase.Minted or Phase.Stored or Phase.Revoking or Phase.Aborting)
-        {
-            // A start-up that finds a step in flight means the worker died during it: that counts as a failed attempt,
-            // so a crash loop ends in NeedsAttention like any other repeated failure. Long gate waits are not counted.
-            pending = (RotationEvent.StepFailed, $"the worker restarted during {run.Record.Phase}");
-        }
         else if (request is not null)
         {
             var applied = await ApplyRequestAsync(run, request, cancellationToken);
@@ -106,22 +100,63 @@ internal sealed partial class RotationExecutor(
         for (var step = 0; step < MaxStepsPerRun; step++)
         {
             var from = run.Record.Phase;
-            var (@event, error) = pending ?? (from.IsAtRest() ? await StartAsync(run, reason, cancellationToken) : await StepAsync(run, cancellationToken));
+            var counted = false;
+            (RotationEvent, string?) outcome;
+            if (pending is { } asked)
+            {
+                outcome = asked;
+            }
+            else if (from.IsAtRest())
+            {
+                outcome = await StartAsync(run, reason, cancellationToken);
+            }
+            else if (CountedBeforeItRuns(run))
+            {
+                // Write-ahead attempts: each try of a step with side effects is counted before it is made, so a worker
+                // that dies during it (a crash loop) uses up its attempts like one that fails cleanly.
+                if (run.Record.Attempts >= Options.Retry.MaxAttempts)
+                {
+                    outcome = (RotationEvent.AttemptsExhausted, $"{run.Record.Error ?? $"the worker died during {from}"} (gave up after {run.Record.Attempts} attempts)");
+                }
+                else
+                {
+                    try
+                    {
+                        await WriteRecordAsync(run, run.Record with { Attempts = run.Record.Attempts + 1 }, cancellationToken);
+                    }
+                    catch (VaultException e) when (e.Failure == VaultFailure.Transient)
+                    {
+                        var wait = RetryDelay(run.Record.Attempts + 1);
+                        RotationLog.RecordFailed(logger, key.Name, e.Message, wait);
+                        return Result(run, time.GetUtcNow() + wait, RunReason.FollowUp);
+                    }
+
+                    counted = true;
+                    outcome = await StepAsync(run, cancellationToken);
+                }
+            }
+            else
+            {
+                outcome = await StepAsync(run, cancellationToken);
+            }
+
+            var (@event, error) = outcome;
             pending = null;
             var decision = RotationDecision.Decide(from, @event, run.Record.Held);
             var attempts = run.Record.Attempts;
-
-            // A lost key sends the rotation back to Intent; the attempt still counts, or a step that keeps losing its
-            // key (a vault that refuses every set) would mint and revoke forever.
-            if (decision.CountsAttempt || @event == RotationEvent.KeyLost)
+            if (decision.CountsAttempt)
             {
-                attempts++;
+                attempts += counted ? 0 : 1;
                 if (attempts >= Options.Retry.MaxAttempts)
                 {
                     error = $"{error} (gave up after {attempts} attempts)";
                     decision = RotationDecision.Decide(from, RotationEvent.AttemptsExhausted);
-                    error += await RevokeOrphansAsync(run, cancellationToken);
                 }
+            }
+
+            if (decision.Next == Phase.NeedsAttention && @event is RotationEvent.AttemptsExhausted or RotationEvent.StepFailed)
+            {
+                error += await RevokeOrphansAsync(run, cancellationToken);
             }
 
             var now = time.GetUtcNow();
@@ -210,6 +245,13 @@ internal sealed partial class RotationExecutor(
         var due = run.Key.Schedule.Interval is null ? (DateTimeOffset?)null : Schedules.NextDue(run.Key.Schedule, record.LastCompleted, time.GetUtcNow());
         return Result(run, due, RunReason.Scheduled);
     }
+
+    /// <summary>
+    /// The steps whose every try is counted before it is made: minting (a crash loop there would mint key after key) and
+    /// a vendor revoke. The count is shared by the whole mint→store window, so a store that keeps losing its key counts too.
+    /// </summary>
+    private static bool CountedBeforeItRuns(Run run) =>
+        run.Record.Phase is Phase.Intent || (run.Key.Issuer.Kind == IssuerType.Http && run.Record.Phase is Phase.Revoking);
 
     private bool IsDue(Run run, RunReason reason) => reason switch
     {
@@ -375,9 +417,15 @@ internal sealed partial class RotationExecutor(
     {
         try
         {
-            if (await CheckLeaseAsync(run, cancellationToken) is { } conflict)
+            // Before the first mint of a rotation, look twice: two workers that wrote their intents at the same moment
+            // may each see their own record the first time, but not after the other has written what it saw.
+            var looks = run.Record.Phase == Phase.Intent ? 2 : 1;
+            for (var look = 0; look < looks; look++)
             {
-                return (RotationEvent.Unsafe, conflict);
+                if (await CheckLeaseAsync(run, cancellationToken) is { } conflict)
+                {
+                    return (RotationEvent.Unsafe, conflict);
+                }
             }
 
             var generated = run.Key.Issuer.Kind == IssuerType.Generated;

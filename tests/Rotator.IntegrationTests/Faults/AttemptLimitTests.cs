@@ -74,9 +74,9 @@ public sealed class AttemptLimitTests(ITestOutputHelper output)
         Assert.Null(stopped.RunAgainAt);
         Assert.Equal(MaxAttempts, Refusals - world.Vendor!.Faults.Pending(VendorOperation.Create));
 
-        // The count climbed in the control secret, one failed attempt at a time, before it gave up.
+        // The count climbed in the control secret, each try written before it was made, before it gave up.
         var counted = audit.Records.Where(r => r.Phase == Phase.Intent).Select(r => r.Attempts).Distinct().ToList();
-        Assert.Equal([.. Enumerable.Range(0, MaxAttempts)], counted);
+        Assert.Equal([.. Enumerable.Range(0, MaxAttempts + 1)], counted);
 
         // Visible in its status: the record's phase and error, and in the logs.
         var control = audit.Current();

@@ -19,6 +19,9 @@ internal sealed class FakeIssuer(int maxActiveKeys = 2) : IKeyIssuer
 
     public bool FailNextCreate { get; set; }
 
+    /// <summary>Every create mints the key and then the process "dies": an exception nothing in Rotator catches.</summary>
+    public bool DieAfterCreate { get; set; }
+
     public bool RejectVerify { get; set; }
 
     public int Creates { get; private set; }
@@ -54,6 +57,11 @@ internal sealed class FakeIssuer(int maxActiveKeys = 2) : IKeyIssuer
         var value = Seed(label);
         var id = $"key_{counter}";
         Minted.Add(id);
+        if (DieAfterCreate)
+        {
+            throw new InvalidOperationException("the process died here");
+        }
+
         if (LoseNextCreateAnswer)
         {
             LoseNextCreateAnswer = false;

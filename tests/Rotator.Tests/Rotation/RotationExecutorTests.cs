@@ -260,29 +260,32 @@ public sealed class RotationExecutorTests
     }
 
     [Fact]
-    public async Task RunAsync_CrashLoopDuringAStep_CountsEachRestartAndEndsInNeedsAttention()
+    public async Task RunAsync_CrashLoopWhileMinting_CountsEachTryAndEndsInNeedsAttentionWithoutAnOrphan()
     {
         var f = new ExecutorFixture();
-        f.SeedCurrentKey();
-        f.Vault.FailNext.Add(("list", ExecutorFixture.Secret, VaultFailure.Transient));
-        var first = await f.RunAsync(RunReason.Manual);
-        Assert.Equal(Phase.Minted, first.Phase);
+        var old = f.SeedCurrentKey();
+        f.Issuer.DieAfterCreate = true;
 
-        // Each start-up finds the step in flight, as after a crash, and dies again before the step is done.
-        ExecutionResult result = first;
-        var restarts = 0;
-        while (result.Phase != Phase.NeedsAttention && restarts < 20)
+        // Each start mints, then dies before anything is recorded, like a process killed right after the vendor answered.
+        var deaths = 0;
+        ExecutionResult? result = null;
+        for (var start = 0; start < 20 && result?.Phase != Phase.NeedsAttention; start++)
         {
             f.Restart();
-            restarts++;
-            result = await f.RunAsync(RunReason.Startup);
+            try
+            {
+                result = await f.RunAsync(start == 0 ? RunReason.Manual : RunReason.Startup);
+            }
+            catch (InvalidOperationException)
+            {
+                deaths++;
+            }
         }
 
-        Assert.Equal(f.Options.Retry.MaxAttempts, restarts + 1);
-
-        Assert.Equal(Phase.NeedsAttention, result.Phase);
-        Assert.Contains("restarted during Minted", f.Record.Error, StringComparison.Ordinal);
-        Assert.Equal(Phase.Minted, f.Record.Held);
+        Assert.Equal(Phase.NeedsAttention, result!.Phase);
+        Assert.Equal(f.Options.Retry.MaxAttempts, deaths);
+        Assert.Contains("gave up after", f.Record.Error, StringComparison.Ordinal);
+        Assert.Equal(old, Assert.Single(f.Issuer.Active.Values).Value);
     }
 
     [Fact]
