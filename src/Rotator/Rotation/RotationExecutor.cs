@@ -122,7 +122,11 @@ internal sealed partial class RotationExecutor(
                 {
                     try
                     {
-                        await WriteRecordAsync(run, run.Record with { Attempts = run.Record.Attempts + 1 }, cancellationToken);
+                        await WriteRecordAsync(run, run.Record with { Attempts = run.Record.Attempts + 1 }, cancellationToken, verify: true);
+                    }
+                    catch (RecordChangedException e)
+                    {
+                        return await StopForConflictAsync(run, from, e.Message, cancellationToken);
                     }
                     catch (VaultException e) when (e.Failure == VaultFailure.Transient)
                     {
@@ -166,7 +170,11 @@ internal sealed partial class RotationExecutor(
             {
                 try
                 {
-                    await WriteRecordAsync(run, next, cancellationToken);
+                    await WriteRecordAsync(run, next, cancellationToken, verify: next.Phase != Phase.NeedsAttention);
+                }
+                catch (RecordChangedException e)
+                {
+                    return await StopForConflictAsync(run, from, e.Message, cancellationToken);
                 }
                 catch (VaultException e) when (e.Failure == VaultFailure.Transient)
                 {
@@ -594,9 +602,40 @@ internal sealed partial class RotationExecutor(
     private bool LeaseRunsOut(ControlRecord record, DateTimeOffset now) =>
         record.Phase.IsInFlight() && record.Lease is { } lease && lease.Holder == Me && lease.Expires - now < Options.LeaseDuration / 2;
 
-    /// <summary>Writes the record: a PATCH of the control secret's tags, or a new version when its staged value changes.</summary>
-    private async Task WriteRecordAsync(Run run, ControlRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Another writer changed the record since this worker last read or wrote it: stop in NeedsAttention rather than
+    /// overwrite what the other one recorded (Key Vault has no conditional PATCH, so this is read-then-write).
+    /// </summary>
+    private async Task<ExecutionResult> StopForConflictAsync(Run run, Phase from, string why, CancellationToken cancellationToken)
     {
+        var stop = run.Record with { Phase = Phase.NeedsAttention, Held = from, Error = ControlRecord.Truncate(why), Attempts = 0 };
+        try
+        {
+            await WriteRecordAsync(run, stop, cancellationToken);
+        }
+        catch (VaultException e) when (e.Failure == VaultFailure.Transient)
+        {
+            // The other writer's record stands; this worker does nothing more either way.
+            RotationLog.RecordFailed(logger, run.Key.Name, e.Message, TimeSpan.Zero);
+        }
+
+        RotationLog.NeedsAttention(logger, run.Key.Name, run.Record.RotationId, from, why);
+        return Result(run, null, RunReason.Scheduled);
+    }
+
+    /// <summary>Writes the record: a PATCH of the control secret's tags, or a new version when its staged value changes.</summary>
+    /// <param name="verify">Read the record first and refuse to write if someone else changed it since this worker saw it.</param>
+    private async Task WriteRecordAsync(Run run, ControlRecord record, CancellationToken cancellationToken, bool verify = false)
+    {
+        if (verify && run.Control is not null && await vault.GetAsync(run.ControlName, null, cancellationToken) is { } current
+            && (current.Version != run.Control.Version || !SameTags(current.Tags, run.Control.Tags)))
+        {
+            var theirs = ControlRecord.FromTags(current.Tags);
+            throw new RecordChangedException(theirs.Lease is { } lease && lease.Holder != Me
+                ? TwoWorkers(lease)
+                : $"The record of '{run.Key.Secret}' changed under this worker ('{Me}'): it now says {theirs.Phase} for rotation {theirs.RotationId}. Check for a second worker, then resume.");
+        }
+
         record = record with { Lease = new Lease(Me, time.GetUtcNow() + Options.LeaseDuration) };
         var tags = record.ToTags();
         if (run.Control is null || run.StageValue is not null)
@@ -614,6 +653,12 @@ internal sealed partial class RotationExecutor(
         run.StageValue = null;
         run.Record = record;
     }
+
+    private static bool SameTags(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(t => b.TryGetValue(t.Key, out var value) && value == t.Value);
+
+    /// <summary>The record was changed by another writer between this worker's read and its write.</summary>
+    private sealed class RecordChangedException(string message) : Exception(message);
 
     /// <summary>What one execution knows about its key. Lives for one execution only: the vault is the system of record.</summary>
     private sealed class Run(ManagedKeyOptions key, OperatorRequest? request)

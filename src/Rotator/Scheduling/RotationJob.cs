@@ -10,7 +10,7 @@ namespace Rotator.Scheduling;
 /// can, and leaves a follow-up trigger where a gate waits. Never two executions of one key at once.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed class RotationJob(RotationExecutor executor, RotationScheduler scheduler, IOptionsMonitor<RotatorOptions> options, RotationObserver observer) : IJob
+internal sealed partial class RotationJob(RotationExecutor executor, RotationScheduler scheduler, IOptionsMonitor<RotatorOptions> options, RotationObserver observer, TimeProvider time, ILogger<RotationJob> logger) : IJob
 {
     public const string Group = "rotation";
     public const string ReasonKey = "reason";
@@ -31,10 +31,27 @@ internal sealed class RotationJob(RotationExecutor executor, RotationScheduler s
 
         var data = context.MergedJobDataMap;
         var reason = Enum.TryParse<RunReason>(data.GetString(ReasonKey), out var parsed) ? parsed : RunReason.FollowUp;
-        var result = await executor.RunAsync(key, reason, Request(data), cancellationToken);
+        ExecutionResult result;
+        try
+        {
+            result = await executor.RunAsync(key, reason, Request(data), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Nothing may end a key's schedule silently: whatever went wrong, say so and look again later. Every step
+            // re-checks the vault and the issuer before it acts, so running again is safe.
+            var retryIn = options.CurrentValue.Retry.MaxDelay;
+            LogUnexpected(logger, key.Name, e.GetType().FullName ?? e.GetType().Name, retryIn, e.StackTrace ?? "");
+            result = new ExecutionResult(Phase.Idle, time.GetUtcNow() + retryIn, reason == RunReason.Manual ? RunReason.FollowUp : reason, e.GetType().Name);
+        }
+
         await scheduler.ScheduleNextAsync(context.Scheduler, key, result, cancellationToken);
         observer.Publish(key.Name, result);
     }
+
+    // The exception's message is left out on purpose: it could quote an answer that holds a key.
+    [LoggerMessage(EventId = 150, Level = LogLevel.Error, Message = "Key {Key}: the rotation job failed unexpectedly ({Exception}); it runs again in {RetryIn}\n{StackTrace}")]
+    private static partial void LogUnexpected(ILogger logger, string key, string exception, TimeSpan retryIn, string stackTrace);
 
     /// <summary>The operator's request a manual trigger carries, if any.</summary>
     private static OperatorRequest? Request(JobDataMap data) =>

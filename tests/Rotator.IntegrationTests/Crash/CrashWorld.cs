@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Azure.Security.KeyVault.Secrets;
-using Microsoft.Extensions.Logging.Abstractions;
 using Rotator.Cli;
 using Rotator.Demo;
 using Rotator.IntegrationTests.Cli;
@@ -27,7 +26,6 @@ internal sealed class CrashWorld : IAsyncDisposable
 
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(50);
 
-    private readonly DirectoryInfo folder;
     private readonly Lock sync = new();
     private readonly List<RotatorProcess> workers = [];
     private readonly Dictionary<KillPoint, int> kills = [];
@@ -36,31 +34,29 @@ internal sealed class CrashWorld : IAsyncDisposable
     private int writesSinceArmed;
     private TaskCompletionSource<Kill>? killed;
 
-    private CrashWorld(IssuerKind issuer, DirectoryInfo folder)
-    {
-        Issuer = issuer;
-        this.folder = folder;
-    }
+    private Surroundings around = null!;
+
+    private CrashWorld(IssuerKind issuer) => Issuer = issuer;
 
     public IssuerKind Issuer { get; }
 
-    public LocalVaultServer Vault { get; private set; } = null!;
+    public LocalVaultServer Vault => around.Vault;
 
-    public SampleVendor? Vendor { get; private set; }
+    public SampleVendor? Vendor => around.Vendor;
 
-    public SampleVerifier? Verifier { get; private set; }
+    public SampleVerifier? Verifier => around.Verifier;
 
-    public SecretClient Secrets { get; private set; } = null!;
+    public SecretClient Secrets => around.Secrets;
 
-    public List<SampleConsumer> Consumers { get; } = [];
+    public List<SampleConsumer> Consumers => around.Consumers;
 
     public InvariantChecker Invariants { get; private set; } = null!;
 
-    public string ConfigFile => Path.Combine(folder.FullName, "rotator.json");
+    public string ConfigFile => Path.Combine(around.Folder.FullName, "rotator.json");
 
-    public long FailedRequests => Consumers.Sum(c => c.FailedRequests);
+    public long FailedRequests => around.FailedRequests;
 
-    public long Requests => Consumers.Sum(c => c.Requests);
+    public long Requests => around.Requests;
 
     /// <summary>Calls the vendor or the verifier refused: a key that was revoked too early, or accepted too late.</summary>
     public long RejectedCalls => Vendor?.RejectedCalls ?? Verifier!.RejectedCalls;
@@ -115,12 +111,12 @@ internal sealed class CrashWorld : IAsyncDisposable
     }
 
     /// <summary>Every key value that reached the vault: what the outputs are searched for.</summary>
-    public IReadOnlyList<string> KeysInVault => [.. Vault.Snapshot().Where(v => v.Name.Equals(DemoCommand.Secret, StringComparison.OrdinalIgnoreCase)).Select(v => v.Value).Distinct()];
+    public IReadOnlyList<string> KeysInVault => around.KeysInVault;
 
     /// <param name="configure">Changes to the worker's configuration (flat keys, <c>Rotator:Retry:MaxAttempts</c>).</param>
     public static async Task<CrashWorld> StartAsync(IssuerKind issuer, Action<Dictionary<string, string?>>? configure = null)
     {
-        var world = new CrashWorld(issuer, Directory.CreateTempSubdirectory("rotator-crash-"));
+        var world = new CrashWorld(issuer);
         try
         {
             await world.StartPartsAsync(configure);
@@ -135,30 +131,11 @@ internal sealed class CrashWorld : IAsyncDisposable
 
     private async Task StartPartsAsync(Action<Dictionary<string, string?>>? configure)
     {
-        var time = TimeProvider.System;
-        var vaultData = Path.Combine(folder.FullName, "vault");
-        Vault = await LocalVaultServer.StartAsync(new LocalVaultOptions { DataDirectory = vaultData }, time, null, CancellationToken.None);
-        Secrets = LocalVaultConnection.CreateClient(Vault.Uri, Vault.AccessToken, Vault.Certificate, TimeSpan.FromSeconds(10));
-
-        Uri api;
-        if (Issuer == IssuerKind.Generated)
-        {
-            Verifier = new SampleVerifier("verifier", Secrets, DemoCommand.Secret, TimeSpan.FromMilliseconds(150), time, NullLogger.Instance);
-            await Verifier.StartAsync(CancellationToken.None);
-            api = Verifier.BaseUri;
-        }
-        else
-        {
-            Vendor = await SampleVendor.StartAsync(new SampleVendorOptions(), time, null, CancellationToken.None);
-            await Secrets.SetSecretAsync(DemoCommand.ManagementSecret, Vendor.CreateAccount(DemoCommand.Account));
-            api = Vendor.BaseUri;
-        }
-
-        foreach (var (refresh, i) in new[] { 100, 200, 300 }.Select((ms, i) => (TimeSpan.FromMilliseconds(ms), i)))
-        {
-            Consumers.Add(new SampleConsumer($"consumer-{i + 1}", Secrets, DemoCommand.Secret, api, refresh, TimeSpan.FromMilliseconds(25), time, NullLogger.Instance));
-        }
-
+        around = await Surroundings.StartAsync(
+            "crash",
+            Issuer == IssuerKind.Generated,
+            [new ConsumerSpec(TimeSpan.FromMilliseconds(100)), new ConsumerSpec(TimeSpan.FromMilliseconds(200)), new ConsumerSpec(TimeSpan.FromMilliseconds(300))],
+            TimeSpan.FromMilliseconds(150));
         Invariants = new InvariantChecker(Vault, Vendor, DemoCommand.Account, DemoCommand.Secret, () => Consumers.Select(c => c.SentFingerprint))
         {
             AtRest = true,
@@ -173,34 +150,19 @@ internal sealed class CrashWorld : IAsyncDisposable
                 return Task.CompletedTask;
             },
         };
-        foreach (var consumer in Consumers)
-        {
-            await consumer.StartAsync(CancellationToken.None);
-        }
-
-        var config = DemoCommand.Configuration(Vault.Uri, vaultData, api, [.. Consumers.Select(c => c.ProbeUri)]);
+        var config = around.WorkerConfiguration();
         config["Rotator:Retry:BaseDelay"] = "00:00:00.100";
         config["Rotator:Retry:MaxDelay"] = "00:00:01";
-        config["Rotator:Keys:0:Schedule:Interval"] = "00:00:01";
         config["Rotator:Keys:0:Rollout:StableFor"] = "00:00:00.300";
-        config["Rotator:Keys:0:Rollout:PollInterval"] = "00:00:00.100";
         config["Rotator:Keys:0:Rollout:StalledPollInterval"] = "00:00:00.500";
-        config["Rotator:Keys:0:Issuer:Http:Verify:Delay"] = "00:00:00.100";
-        if (Issuer == IssuerKind.Generated)
+        if (Issuer == IssuerKind.Http)
         {
-            foreach (var key in config.Keys.Where(k => k.StartsWith("Rotator:Keys:0:Issuer:Http:", StringComparison.Ordinal)).ToList())
-            {
-                config.Remove(key);
-            }
-
-            config["Rotator:Keys:0:Issuer:Type"] = "Generated";
-            config["Rotator:Keys:0:Issuer:Prefix"] = "sk_live_";
-            config["Rotator:Keys:0:Verifiers:0:Url"] = Verifier!.ProbeUri.ToString();
+            config["Rotator:Keys:0:Issuer:Http:Verify:Delay"] = "00:00:00.100";
         }
 
         configure?.Invoke(config);
         await File.WriteAllTextAsync(ConfigFile, Nest(config).ToJsonString());
-        Directory.CreateDirectory(Path.Combine(folder.FullName, "work"));
+        Directory.CreateDirectory(Path.Combine(around.Folder.FullName, "work"));
     }
 
     /// <summary>Turns flat configuration keys (<c>Rotator:Keys:0:Name</c>) into the nested JSON a configuration file holds.</summary>
@@ -240,7 +202,7 @@ internal sealed class CrashWorld : IAsyncDisposable
 
             workers.Add(RotatorProcess.Start(
                 ["run", "--config", ConfigFile],
-                Path.Combine(folder.FullName, "work"),
+                Path.Combine(around.Folder.FullName, "work"),
                 new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Development" }));
         }
     }
@@ -504,26 +466,10 @@ internal sealed class CrashWorld : IAsyncDisposable
             }
         }
 
-        foreach (var consumer in Consumers)
+        if (around is not null)
         {
-            await consumer.DisposeAsync();
+            await around.DisposeAsync();
         }
 
-        if (Verifier is not null)
-        {
-            await Verifier.DisposeAsync();
-        }
-
-        if (Vendor is not null)
-        {
-            await Vendor.DisposeAsync();
-        }
-
-        if (Vault is not null)
-        {
-            await Vault.DisposeAsync();
-        }
-
-        folder.Delete(recursive: true);
     }
 }

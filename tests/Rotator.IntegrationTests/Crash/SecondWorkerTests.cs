@@ -17,7 +17,16 @@ public sealed class SecondWorkerTests(ITestOutputHelper output)
         await world.WaitForRecordAsync(r => r.Phase == Phase.Completed, CrashWorld.Limit, "the bootstrap to complete");
 
         using var second = Start(world, "laptop-b");
-        var stopped = await world.WaitForRecordAsync(r => r.Phase == Phase.NeedsAttention, CrashWorld.Limit, "the second worker to be noticed");
+        ControlRecord stopped;
+        try
+        {
+            stopped = await world.WaitForRecordAsync(r => r.Phase == Phase.NeedsAttention, CrashWorld.Limit, "the second worker to be noticed");
+        }
+        finally
+        {
+            output.WriteLine("first worker:\n" + string.Join('\n', first.Lines.TakeLast(30)));
+            output.WriteLine("second worker:\n" + string.Join('\n', second.Lines.TakeLast(30)));
+        }
         var minted = world.Vendor!.Keys(DemoCommand.Account).Count;
 
         // Both keep running, neither rotates: the key stays where it stopped until a person has looked.

@@ -1,7 +1,6 @@
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 using Rotator.Cli;
 using Rotator.Demo;
 using Rotator.LocalVault;
@@ -33,23 +32,22 @@ internal sealed record WorldOptions
 /// </summary>
 internal sealed class RotationWorld : IAsyncDisposable
 {
-    private readonly DirectoryInfo folder;
     private readonly List<ExecutionResult> results = [];
     private readonly SemaphoreSlim executed = new(0);
     private Dictionary<string, string?> workerConfig = [];
     private WorldOptions options = new();
 
-    private RotationWorld(DirectoryInfo folder) => this.folder = folder;
+    private Surroundings around = null!;
 
-    public LocalVaultServer Vault { get; private set; } = null!;
+    public LocalVaultServer Vault => around.Vault;
 
-    public SampleVendor? Vendor { get; private set; }
+    public SampleVendor? Vendor => around.Vendor;
 
-    public SampleVerifier? Verifier { get; private set; }
+    public SampleVerifier? Verifier => around.Verifier;
 
-    public SecretClient Secrets { get; private set; } = null!;
+    public SecretClient Secrets => around.Secrets;
 
-    public List<SampleConsumer> Consumers { get; } = [];
+    public List<SampleConsumer> Consumers => around.Consumers;
 
     public IHost Worker { get; private set; } = null!;
 
@@ -57,9 +55,9 @@ internal sealed class RotationWorld : IAsyncDisposable
 
     public InvariantChecker Invariants { get; private set; } = null!;
 
-    public long FailedRequests => Consumers.Sum(c => c.FailedRequests);
+    public long FailedRequests => around.FailedRequests;
 
-    public long Requests => Consumers.Sum(c => c.Requests);
+    public long Requests => around.Requests;
 
     /// <summary>Every execution's outcome so far, in order, over every worker started in this world.</summary>
     public IReadOnlyList<ExecutionResult> Results
@@ -77,11 +75,11 @@ internal sealed class RotationWorld : IAsyncDisposable
     public int WorkerStarts { get; private set; }
 
     /// <summary>Every key value that reached the vault: what the outputs are searched for.</summary>
-    public IReadOnlyList<string> KeysInVault => [.. Vault.Snapshot().Where(v => v.Name.Equals(DemoCommand.Secret, StringComparison.OrdinalIgnoreCase)).Select(v => v.Value).Distinct()];
+    public IReadOnlyList<string> KeysInVault => around.KeysInVault;
 
     public static async Task<RotationWorld> StartAsync(WorldOptions options)
     {
-        var world = new RotationWorld(Directory.CreateTempSubdirectory("rotator-world-"));
+        var world = new RotationWorld();
         try
         {
             await world.StartPartsAsync(options);
@@ -97,58 +95,14 @@ internal sealed class RotationWorld : IAsyncDisposable
     private async Task StartPartsAsync(WorldOptions options)
     {
         this.options = options;
-        var time = TimeProvider.System;
-        var vaultData = Path.Combine(folder.FullName, "vault");
-        Vault = await LocalVaultServer.StartAsync(new LocalVaultOptions { DataDirectory = vaultData }, time, null, CancellationToken.None);
-        Secrets = LocalVaultConnection.CreateClient(Vault.Uri, Vault.AccessToken, Vault.Certificate, TimeSpan.FromSeconds(10));
-
-        Uri api;
-        if (options.Generated)
-        {
-            Verifier = new SampleVerifier("verifier", Secrets, DemoCommand.Secret, TimeSpan.FromMilliseconds(300), time, NullLogger.Instance);
-            await Verifier.StartAsync(CancellationToken.None);
-            api = Verifier.BaseUri;
-        }
-        else
-        {
-            Vendor = await SampleVendor.StartAsync(new SampleVendorOptions(), time, null, CancellationToken.None);
-            await Secrets.SetSecretAsync(DemoCommand.ManagementSecret, Vendor.CreateAccount(DemoCommand.Account));
-            api = Vendor.BaseUri;
-        }
-
-        for (var i = 0; i < options.Consumers.Count; i++)
-        {
-            var refresh = options.Consumers[i];
-            var consumer = new SampleConsumer($"consumer-{i + 1}", Secrets, DemoCommand.Secret, api, refresh ?? TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(25), time, NullLogger.Instance)
-            {
-                NeverRefresh = refresh is null,
-                ProbeFaults = options.ProbeFaults?.Invoke(i),
-            };
-            Consumers.Add(consumer);
-        }
-
+        around = await Surroundings.StartAsync(
+            "world",
+            options.Generated,
+            [.. options.Consumers.Select((refresh, i) => new ConsumerSpec(refresh, options.ProbeFaults?.Invoke(i)))],
+            TimeSpan.FromMilliseconds(300));
         Invariants = new InvariantChecker(Vault, Vendor, DemoCommand.Account, DemoCommand.Secret, () => Consumers.Select(c => c.SentFingerprint));
-        foreach (var consumer in Consumers)
-        {
-            await consumer.StartAsync(CancellationToken.None);
-        }
-
-        var config = DemoCommand.Configuration(Vault.Uri, vaultData, api, [.. Consumers.Select(c => c.ProbeUri)]);
-        config["Rotator:Keys:0:Schedule:Interval"] = "00:00:01";
+        var config = around.WorkerConfiguration();
         config["Rotator:Keys:0:Rollout:StableFor"] = "00:00:00.500";
-        config["Rotator:Keys:0:Rollout:PollInterval"] = "00:00:00.100";
-        if (options.Generated)
-        {
-            foreach (var key in config.Keys.Where(k => k.StartsWith("Rotator:Keys:0:Issuer:Http:", StringComparison.Ordinal)).ToList())
-            {
-                config.Remove(key);
-            }
-
-            config["Rotator:Keys:0:Issuer:Type"] = "Generated";
-            config["Rotator:Keys:0:Issuer:Prefix"] = "sk_live_";
-            config["Rotator:Keys:0:Verifiers:0:Url"] = Verifier!.ProbeUri.ToString();
-        }
-
         options.Configure?.Invoke(config);
         workerConfig = config;
         await StartWorkerAsync();
@@ -231,27 +185,11 @@ internal sealed class RotationWorld : IAsyncDisposable
             Worker.Dispose();
         }
 
-        foreach (var consumer in Consumers)
+        if (around is not null)
         {
-            await consumer.DisposeAsync();
-        }
-
-        if (Verifier is not null)
-        {
-            await Verifier.DisposeAsync();
-        }
-
-        if (Vendor is not null)
-        {
-            await Vendor.DisposeAsync();
-        }
-
-        if (Vault is not null)
-        {
-            await Vault.DisposeAsync();
+            await around.DisposeAsync();
         }
 
         executed.Dispose();
-        folder.Delete(recursive: true);
     }
 }
