@@ -31,6 +31,7 @@ internal sealed class CrashWorld : IAsyncDisposable
     private readonly Dictionary<KillPoint, int> kills = [];
     private readonly HashSet<string> completed = [];
     private Func<KillPoint, int, bool>? armed;
+    private Phase? lastRecordPhase;
     private int writesSinceArmed;
     private TaskCompletionSource<Kill>? killed;
 
@@ -410,7 +411,14 @@ internal sealed class CrashWorld : IAsyncDisposable
 
         // A record that only counts an attempt or an error repeats the phase of the one before it: not a step's write.
         var written = ControlRecord.FromTags(write.Tags);
-        if (written.Attempts > 0 || written.Error is not null)
+        Phase? previous;
+        lock (sync)
+        {
+            previous = lastRecordPhase;
+            lastRecordPhase = written.Phase;
+        }
+
+        if (previous == written.Phase)
         {
             return KillPoint.Other;
         }
