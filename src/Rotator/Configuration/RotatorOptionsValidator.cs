@@ -44,6 +44,7 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
         var failures = new List<string>();
         CheckVault(options.Vault, failures);
         CheckRetry(options.Retry, failures);
+        CheckLease(options, failures);
         CheckKeys(options.Keys ?? [], failures);
         return failures;
     }
@@ -113,6 +114,24 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
         {
             failures.Add(
                 $"Retry.MaxDelay: {Format(retry.MaxDelay)} is less than Retry.BaseDelay {Format(retry.BaseDelay)}; the cap must be at least the first delay, e.g. \"00:05:00\".");
+        }
+    }
+
+    private static void CheckLease(RotatorOptions options, List<string> failures)
+    {
+        if (options.WorkerId is { } id && (id.Length == 0 || id.Length > 100 || id.Contains('|', StringComparison.Ordinal) || !id.All(IsVisibleAscii)))
+        {
+            failures.Add($"WorkerId: \"{id}\" must be 1 to 100 visible characters without '|'; use the release name, e.g. \"rotator-prod\".");
+        }
+
+        Positive("LeaseDuration", options.LeaseDuration, "00:05:00", failures);
+        if (options.LeaseCheckDelay < TimeSpan.Zero)
+        {
+            failures.Add($"LeaseCheckDelay: {Format(options.LeaseCheckDelay)} must not be negative; use e.g. \"00:00:00.200\" (zero turns the delay off).");
+        }
+        else if (options.LeaseDuration > TimeSpan.Zero && options.LeaseCheckDelay >= options.LeaseDuration)
+        {
+            failures.Add($"LeaseCheckDelay: {Format(options.LeaseCheckDelay)} is not shorter than LeaseDuration {Format(options.LeaseDuration)}; a lease would expire while it is checked. Make the delay a fraction of a second.");
         }
     }
 
@@ -340,6 +359,7 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
         Positive($"{at}.StableFor", rollout.StableFor, "00:05:00", failures);
         Positive($"{at}.Timeout", rollout.Timeout, "1.00:00:00", failures);
         Positive($"{at}.StalledPollInterval", rollout.StalledPollInterval, "00:05:00", failures);
+        Positive($"{at}.EmergencyGrace", rollout.EmergencyGrace, "00:02:00", failures);
         if (rollout.StableFor > TimeSpan.Zero && rollout.Timeout > TimeSpan.Zero && rollout.StableFor >= rollout.Timeout)
         {
             failures.Add(

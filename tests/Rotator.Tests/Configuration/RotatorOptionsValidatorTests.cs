@@ -21,6 +21,12 @@ public sealed class RotatorOptionsValidatorTests
         ["retry attempts zero"] = new(o => o.Retry.MaxAttempts = 0, "Retry.MaxAttempts", "must be at least 1"),
         ["retry base delay zero"] = new(o => o.Retry.BaseDelay = TimeSpan.Zero, "Retry.BaseDelay", "must be greater than zero"),
         ["retry max below base"] = new(o => o.Retry.MaxDelay = TimeSpan.FromSeconds(1), "Retry.MaxDelay", "is less than Retry.BaseDelay"),
+        ["worker id with bar"] = new(o => o.WorkerId = "a|b", "WorkerId", "without '|'"),
+        ["worker id empty"] = new(o => o.WorkerId = "", "WorkerId", "1 to 100 visible characters"),
+        ["lease duration zero"] = new(o => o.LeaseDuration = TimeSpan.Zero, "LeaseDuration", "must be greater than zero"),
+        ["lease check delay negative"] = new(o => o.LeaseCheckDelay = TimeSpan.FromSeconds(-1), "LeaseCheckDelay", "must not be negative"),
+        ["lease check delay too long"] = new(o => o.LeaseCheckDelay = TimeSpan.FromMinutes(10), "LeaseCheckDelay", "is not shorter than LeaseDuration"),
+        ["emergency grace zero"] = new(o => o.BillingKey().Rollout.EmergencyGrace = TimeSpan.Zero, Billing + ".Rollout.EmergencyGrace", "must be greater than zero"),
 
         // Names
         ["name missing"] = new(o => o.BillingKey().Name = "", "Keys[0].Name", "missing"),
