@@ -425,9 +425,15 @@ internal sealed partial class RotationExecutor(
     {
         try
         {
-            // Before the first mint of a rotation, look twice: two workers that wrote their intents at the same moment
-            // may each see their own record the first time, but not after the other has written what it saw.
-            var looks = run.Record.Phase == Phase.Intent ? 2 : 1;
+            // Before a side effect, look again; before the first mint of a rotation, look twice: two workers that wrote
+            // their intents at the same moment may each see their own record the first time, but not after the other has
+            // written what it saw. A gate's poll changes nothing outside, and the record write after it checks anyway.
+            var looks = run.Record.Phase switch
+            {
+                Phase.Intent => 2,
+                Phase.Minted or Phase.Revoking or Phase.Aborting => 1,
+                _ => 0,
+            };
             for (var look = 0; look < looks; look++)
             {
                 if (await CheckLeaseAsync(run, cancellationToken) is { } conflict)
