@@ -80,6 +80,7 @@ internal sealed partial class RotationExecutor(
             && (run.Record.Phase.IsInFlight() || reason is RunReason.Scheduled || request is not null))
         {
             pending = (RotationEvent.Unsafe, TwoWorkers(lease));
+            run.AnotherWorker = true;
         }
         else if (request is not null)
         {
@@ -158,7 +159,7 @@ internal sealed partial class RotationExecutor(
                 }
             }
 
-            if (decision.Next == Phase.NeedsAttention && @event is RotationEvent.AttemptsExhausted or RotationEvent.StepFailed)
+            if (decision.Next == Phase.NeedsAttention && decision.Changes(from))
             {
                 error += await RevokeOrphansAsync(run, cancellationToken);
             }
@@ -186,6 +187,10 @@ internal sealed partial class RotationExecutor(
             }
 
             Report(run, from, @event, decision, error);
+            if (decision.Next == Phase.NeedsAttention && run.AnotherWorker)
+            {
+                await InsistOnStopAsync(run, cancellationToken);
+            }
 
             switch (decision.Then)
             {
@@ -594,11 +599,13 @@ internal sealed partial class RotationExecutor(
         var record = ControlRecord.FromTags(current.Tags);
         if (record.Lease is { } lease && lease.HeldByAnotherAt(Me, time.GetUtcNow()))
         {
+            run.AnotherWorker = true;
             return TwoWorkers(lease);
         }
 
         if (record.Phase != run.Record.Phase || record.RotationId != run.Record.RotationId)
         {
+            run.AnotherWorker = true;
             return $"The record of '{run.Key.Secret}' changed under this worker ('{Me}'): it says {record.Phase} for rotation {record.RotationId}, this worker expected {run.Record.Phase} for {run.Record.RotationId}. Check for a second worker, then resume.";
         }
 
@@ -614,10 +621,13 @@ internal sealed partial class RotationExecutor(
     /// </summary>
     private async Task<ExecutionResult> StopForConflictAsync(Run run, Phase from, string why, CancellationToken cancellationToken)
     {
+        run.AnotherWorker = true;
+        why += await RevokeOrphansAsync(run, cancellationToken);
         var stop = run.Record with { Phase = Phase.NeedsAttention, Held = from, Error = ControlRecord.Truncate(why), Attempts = 0 };
         try
         {
             await WriteRecordAsync(run, stop, cancellationToken);
+            await InsistOnStopAsync(run, cancellationToken);
         }
         catch (VaultException e) when (e.Failure == VaultFailure.Transient)
         {
@@ -627,6 +637,27 @@ internal sealed partial class RotationExecutor(
 
         RotationLog.NeedsAttention(logger, run.Key.Name, run.Record.RotationId, from, why);
         return Result(run, null, RunReason.Scheduled);
+    }
+
+    /// <summary>
+    /// With another worker about, this worker's NeedsAttention may be overwritten by a write the other one began before it
+    /// saw it. Look again a few times, a little later each time, and write the stop again if it is gone, so that the other
+    /// worker meets it at its next look before a side effect.
+    /// </summary>
+    private async Task InsistOnStopAsync(Run run, CancellationToken cancellationToken)
+    {
+        var stop = run.Record;
+        for (var look = 1; look <= 3 && Options.LeaseCheckDelay > TimeSpan.Zero; look++)
+        {
+            await Task.Delay(Options.LeaseCheckDelay * 2 * look, time, cancellationToken);
+            if (await vault.GetAsync(run.ControlName, null, cancellationToken) is not { } current || ControlRecord.FromTags(current.Tags).Phase == Phase.NeedsAttention)
+            {
+                continue;
+            }
+
+            run.Control = current;
+            await WriteRecordAsync(run, stop, cancellationToken);
+        }
     }
 
     /// <summary>Writes the record: a PATCH of the control secret's tags, or a new version when its staged value changes.</summary>
@@ -693,6 +724,9 @@ internal sealed partial class RotationExecutor(
         public string? StageValue { get; set; }
 
         public IReadOnlyList<ProbeObservation> LastObservations { get; set; } = [];
+
+        /// <summary>This execution met another worker's lease or record.</summary>
+        public bool AnotherWorker { get; set; }
     }
 }
 
