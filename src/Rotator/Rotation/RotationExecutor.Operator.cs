@@ -162,8 +162,7 @@ internal sealed partial class RotationExecutor
         var rotation = record.RotationId ?? "";
         var old = record.OldKey;
         var generated = run.Key.Issuer.Kind == IssuerType.Generated;
-        var versions = await vault.ListVersionsAsync(run.Key.Secret, cancellationToken);
-        var newStored = versions.Any(v => v.Tags.GetValueOrDefault(VersionTags.Rotation) == rotation);
+        var newStored = await FindStoredVersionAsync(run, rotation, cancellationToken) is not null;
         if (newStored && old is null)
         {
             return (RotationEvent.Unsafe, $"Rotation {rotation} stored the first key of '{run.Key.Secret}'; there is no older key to go back to. Resume it instead of aborting.");

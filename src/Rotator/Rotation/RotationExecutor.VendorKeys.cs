@@ -139,8 +139,7 @@ internal sealed partial class RotationExecutor
         try
         {
             var issuer = issuers.Create(run.Key);
-            var versions = await vault.ListVersionsAsync(run.Key.Secret, cancellationToken);
-            if (versions.Any(v => v.Tags.GetValueOrDefault(VersionTags.Rotation) == rotation))
+            if (await FindStoredVersionAsync(run, rotation, cancellationToken) is not null)
             {
                 return "";
             }

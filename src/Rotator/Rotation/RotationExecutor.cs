@@ -483,8 +483,7 @@ internal sealed partial class RotationExecutor(
     /// <summary>Writes the new key as the managed secret's latest version, unless a version of this rotation is already there.</summary>
     private async Task StoreAsync(Run run, string value, string? issuerId, string rotation, CancellationToken cancellationToken)
     {
-        var versions = await vault.ListVersionsAsync(run.Key.Secret, cancellationToken);
-        if (versions.Any(v => v.Tags.GetValueOrDefault(VersionTags.Rotation) == rotation))
+        if (await FindStoredVersionAsync(run, rotation, cancellationToken) is not null)
         {
             return;
         }

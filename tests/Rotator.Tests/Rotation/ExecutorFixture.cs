@@ -130,21 +130,8 @@ internal sealed class ExecutorFixture
     }
 
     /// <summary>Runs, then follows the executor's own follow-ups on the fake clock until it rests or the bound is hit.</summary>
-    public async Task<ExecutionResult> RunUntilRestAsync(RunReason first = RunReason.Manual, int maxRuns = 200)
-    {
-        var result = await RunAsync(first);
-        for (var i = 0; i < maxRuns && result.RunAgainAs == RunReason.FollowUp && result.RunAgainAt is { } at; i++)
-        {
-            if (at > Time.GetUtcNow())
-            {
-                Time.SetUtcNow(at);
-            }
-
-            result = await RunAsync(RunReason.FollowUp);
-        }
-
-        return result;
-    }
+    public async Task<ExecutionResult> RunUntilRestAsync(RunReason first = RunReason.Manual, int maxRuns = 200) =>
+        await FollowAsync(await RunAsync(first), maxRuns);
 
     private sealed class StaticIssuerFactory(IKeyIssuer issuer) : IIssuerFactory
     {
