@@ -51,11 +51,19 @@ internal static class RotatorHostExtensions
         services.AddSingleton<RotationExecutor>();
         services.AddSingleton<RotationScheduler>();
         services.AddSingleton<RotationObserver>();
+        services.AddSingleton<KeyStates>();
+        services.AddSingleton<RotationHistory>();
         services.AddTransient<RotationJob>();
 
         services.AddQuartz(q => q.UseInMemoryStore());
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         services.AddHostedService<RotationStartup>();
         return builder;
+    }
+
+    /// <summary>The endpoints on the admin port.</summary>
+    public static WebApplication MapRotator(this WebApplication app)
+    {
+        return app;
     }
 }

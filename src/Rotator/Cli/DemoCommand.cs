@@ -6,7 +6,6 @@ using Azure.Security.KeyVault.Secrets;
 using Rotator.Demo;
 using Rotator.LocalVault;
 using Rotator.Rotation;
-using Rotator.Scheduling;
 using Serilog;
 using Serilog.Extensions.Logging;
 
@@ -72,7 +71,7 @@ internal static class DemoCommand
 
         var builder = WorkerHost.CreateBuilder(config: null, Configuration(vault.Uri, vaultData, vendor.BaseUri, [.. consumers.Select(c => c.ProbeUri)]));
         builder.AddRotator(localVaultAllowed: true);
-        using var host = builder.Build();
+        await using var host = WorkerHost.Build(builder);
         var observer = (RotationObserver)host.Services.GetService(typeof(RotationObserver))!;
         using var counters = new Counters();
         var progress = new Progress(rotations, consumers, counters);
@@ -123,6 +122,7 @@ internal static class DemoCommand
         var config = new Dictionary<string, string?>
         {
             ["Rotator:JsonLogs"] = "false",
+            ["Rotator:Admin:Urls"] = "http://127.0.0.1:0",
             ["Serilog:MinimumLevel:Default"] = "Information",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
             ["Serilog:MinimumLevel:Override:System"] = "Warning",

@@ -1,16 +1,18 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Rotator.Configuration;
 
 namespace Rotator.Cli;
 
-/// <summary>Builds and runs the worker's Generic Host.</summary>
+/// <summary>Builds and runs the worker's host: the scheduler, and the admin API, health and metrics on one port.</summary>
 internal static class WorkerHost
 {
     public const int ConfigurationError = 2;
 
-    public static HostApplicationBuilder CreateBuilder(FileInfo? config, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    public static WebApplicationBuilder CreateBuilder(FileInfo? config, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         if (config is not null)
         {
             builder.Configuration.AddJsonFile(config.FullName, optional: false, reloadOnChange: false);
@@ -25,6 +27,19 @@ internal static class WorkerHost
         return builder;
     }
 
+    /// <summary>Builds the worker once <see cref="RotatorHostExtensions.AddRotator"/> has been called: listens on <c>Rotator:Admin:Urls</c> and maps the endpoints.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        builder.WebHost.UseUrls(builder.Configuration[$"{RotatorOptions.SectionName}:Admin:Urls"] ?? new AdminOptions().Urls);
+        var app = builder.Build();
+        app.MapRotator();
+        return app;
+    }
+
+    /// <summary>The addresses a started worker listens on (port 0 resolved).</summary>
+    public static IReadOnlyList<Uri> Addresses(IHost host) =>
+        [.. host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)) ?? []];
+
     public static async Task<int> RunAsync(FileInfo? config, CancellationToken cancellationToken)
     {
         var builder = CreateBuilder(config);
@@ -33,14 +48,14 @@ internal static class WorkerHost
             ? await StartDevelopmentVaultAsync(builder, cancellationToken)
             : null;
         builder.AddRotator(localVaultAllowed: development);
-        return await RunHostAsync(builder.Build(), cancellationToken);
+        return await RunHostAsync(Build(builder), cancellationToken);
     }
 
     /// <summary>
     /// In the Development environment only, a missing vault URI means the local vault, kept in <c>.rotator/local-vault</c>
     /// under the content root. Anywhere else it is a configuration error, never a silent fallback.
     /// </summary>
-    private static async Task<LocalVault.LocalVaultServer> StartDevelopmentVaultAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
+    private static async Task<LocalVault.LocalVaultServer> StartDevelopmentVaultAsync(WebApplicationBuilder builder, CancellationToken cancellationToken)
     {
         var data = Path.Combine(builder.Environment.ContentRootPath, ".rotator", "local-vault");
         var server = await LocalVault.LocalVaultServer.StartAsync(new LocalVault.LocalVaultOptions { DataDirectory = data }, TimeProvider.System, null, cancellationToken);
@@ -77,7 +92,7 @@ internal static class WorkerHost
     {
         var builder = CreateBuilder(config);
         builder.AddRotator(localVaultAllowed: builder.Environment.IsDevelopment());
-        using var host = builder.Build();
+        await using var host = builder.Build();
         try
         {
             _ = host.Services.GetRequiredService<IOptions<RotatorOptions>>().Value;

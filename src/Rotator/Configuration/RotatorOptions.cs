@@ -22,8 +22,47 @@ public sealed class RotatorOptions
     /// <summary>Before each side effect the record is read again after a random delay up to this, so two workers that wrote at once see each other.</summary>
     public TimeSpan LeaseCheckDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The admin API: where it listens and who may call it.</summary>
+    public AdminOptions Admin { get; set; } = new();
+
     /// <summary>A list, not a dictionary: configuration keys merge case-insensitively, which would hide a clash.</summary>
     public List<ManagedKeyOptions> Keys { get; set; } = [];
+}
+
+public sealed class AdminOptions
+{
+    /// <summary>Where the admin API, the health endpoints and the metrics listen (semicolon-separated URLs; port 0 picks a free port).</summary>
+    public string Urls { get; set; } = "http://0.0.0.0:8080";
+
+    /// <summary>The named API keys that may call the admin API. Each is a generated managed key of its own.</summary>
+    public List<AdminKeyOptions> Keys { get; set; } = [];
+}
+
+public enum AdminRole
+{
+    /// <summary>May read status and history.</summary>
+    Viewer,
+
+    /// <summary>May also rotate, abort, complete, pause and resume.</summary>
+    Operator,
+}
+
+/// <summary>One named admin API key: its role, the vault secret its current value lives in, and how it rotates.</summary>
+public sealed class AdminKeyOptions
+{
+    /// <summary>The key's name: recorded as the actor of every action taken with it.</summary>
+    public string Name { get; set; } = "";
+
+    public AdminRole Role { get; set; } = AdminRole.Viewer;
+
+    /// <summary>The managed secret holding the key's current value; its <c>-accepted</c> secret holds the hashes the worker accepts.</summary>
+    public string Secret { get; set; } = "";
+
+    /// <summary>The first value, stored only when the secret has no version yet (from a Kubernetes Secret, never from a values file).</summary>
+    public string? Seed { get; set; }
+
+    /// <summary>When the admin key rotates; every 30 days by default.</summary>
+    public ScheduleOptions Schedule { get; set; } = new() { Interval = TimeSpan.FromDays(30) };
 }
 
 public enum VaultCredential
@@ -108,6 +147,9 @@ public sealed class ScheduleOptions
 
     /// <summary>A random delay up to this much is added to each due time, to spread mass rotations.</summary>
     public TimeSpan Jitter { get; set; }
+
+    /// <summary>The oldest the current key may get: shown in status, exported as a metric, alerted on. Null: no limit.</summary>
+    public TimeSpan? MaxAge { get; set; }
 }
 
 public sealed class RolloutOptions

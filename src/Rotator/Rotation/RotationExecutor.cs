@@ -30,6 +30,10 @@ public enum RunReason
 /// <param name="Completed">The record of a rotation that completed during this execution.</param>
 /// <param name="RotationId">The rotation in flight (or last run) when the execution ended.</param>
 /// <param name="Refused">Why an operator's request was not carried out (for example, a rotation is already running).</param>
+/// <param name="Observations">What the consumers (or verifiers) reported in the execution's last gate poll.</param>
+/// <param name="Request">The operator's request this execution carried out, if any.</param>
+/// <param name="Record">The key's record as this execution left it; null when it could not be read.</param>
+/// <param name="Current">The managed secret's latest version as this execution saw it.</param>
 public sealed record ExecutionResult(
     Phase Phase,
     DateTimeOffset? RunAgainAt,
@@ -37,7 +41,14 @@ public sealed record ExecutionResult(
     string? Error = null,
     ControlRecord? Completed = null,
     string? RotationId = null,
-    string? Refused = null);
+    string? Refused = null,
+    IReadOnlyList<ProbeObservation>? Observations = null,
+    OperatorRequest? Request = null,
+    ControlRecord? Record = null,
+    CurrentVersion? Current = null);
+
+/// <summary>The managed secret's latest version, as safe to show: id, fingerprint, creation time.</summary>
+public sealed record CurrentVersion(string Version, string? Fingerprint, DateTimeOffset? CreatedOn);
 
 /// <summary>
 /// Runs the rotation protocol for one managed key: loads its record from the vault, takes steps until it must wait,
@@ -52,6 +63,7 @@ internal sealed partial class RotationExecutor(
     TimeProvider time,
     IOptionsMonitor<RotatorOptions> options,
     WorkerIdentity worker,
+    RotationObserver observer,
     ILogger<RotationExecutor> logger)
 {
     private const string EmptyControlValue = "-";
@@ -244,7 +256,8 @@ internal sealed partial class RotationExecutor(
     }
 
     private ExecutionResult Result(Run run, DateTimeOffset? at, RunReason @as) =>
-        new(run.Record.Phase, at, @as, run.Record.Error, RotationId: run.Record.RotationId);
+        new(run.Record.Phase, at, @as, run.Record.Error, RotationId: run.Record.RotationId, Observations: run.LastObservations, Record: run.Record,
+            Current: run.Latest is { } latest ? new CurrentVersion(latest.Version, latest.Tags.GetValueOrDefault(VersionTags.Fingerprint), latest.CreatedOn) : null);
 
     private ExecutionResult Rest(Run run)
     {
@@ -283,6 +296,7 @@ internal sealed partial class RotationExecutor(
         if (decision.Changes(from))
         {
             RotationLog.Transition(logger, run.Key.Name, record.RotationId, from, decision.Next, @event, record.Trigger, record.Actor ?? "schedule");
+            observer.Publish(new RotationTransition(run.Key.Name, from, decision.Next, @event, record, error, time.GetUtcNow()));
         }
 
         if (decision.Next == Phase.NeedsAttention && decision.Changes(from))

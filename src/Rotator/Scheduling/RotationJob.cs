@@ -31,10 +31,11 @@ internal sealed partial class RotationJob(RotationExecutor executor, RotationSch
 
         var data = context.MergedJobDataMap;
         var reason = Enum.TryParse<RunReason>(data.GetString(ReasonKey), out var parsed) ? parsed : RunReason.FollowUp;
+        var request = Request(data);
         ExecutionResult result;
         try
         {
-            result = await executor.RunAsync(key, reason, Request(data), cancellationToken);
+            result = await executor.RunAsync(key, reason, request, cancellationToken) with { Request = request };
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -42,7 +43,7 @@ internal sealed partial class RotationJob(RotationExecutor executor, RotationSch
             // re-checks the vault and the issuer before it acts, so running again is safe.
             var retryIn = options.CurrentValue.Retry.MaxDelay;
             LogUnexpected(logger, key.Name, e.GetType().FullName ?? e.GetType().Name, retryIn, e.StackTrace ?? "");
-            result = new ExecutionResult(Phase.Idle, time.GetUtcNow() + retryIn, reason == RunReason.Manual ? RunReason.FollowUp : reason, e.GetType().Name);
+            result = new ExecutionResult(Phase.Idle, time.GetUtcNow() + retryIn, reason == RunReason.Manual ? RunReason.FollowUp : reason, e.GetType().Name, Request: request);
         }
 
         await scheduler.ScheduleNextAsync(context.Scheduler, key, result, cancellationToken);

@@ -5,7 +5,6 @@ using Rotator.Cli;
 using Rotator.Demo;
 using Rotator.LocalVault;
 using Rotator.Rotation;
-using Rotator.Scheduling;
 using Serilog.Core;
 
 namespace Rotator.IntegrationTests.Rotation;
@@ -126,7 +125,7 @@ internal sealed class RotationWorld : IAsyncDisposable
         builder.Services.AddSingleton<ILogEventSink>(Logs);
         options.Services?.Invoke(builder.Services);
         builder.AddRotator(localVaultAllowed: true);
-        Worker = builder.Build();
+        Worker = WorkerHost.Build(builder);
         Worker.Services.GetRequiredService<RotationObserver>().Executed += (_, result) =>
         {
             lock (results)

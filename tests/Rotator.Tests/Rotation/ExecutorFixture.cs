@@ -34,6 +34,7 @@ internal sealed class ExecutorFixture
             Verifiers = type == IssuerType.Generated ? [new ProbeOptions { Url = new Uri("http://api.svc:8080/rotator/accepts") }] : [],
         };
         Options = new RotatorOptions { Keys = [Key], LeaseCheckDelay = TimeSpan.Zero, Retry = new RetryOptions { MaxAttempts = 4, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30) } };
+        Observer.Transitioned += Transitions.Add;
         Executor = NewExecutor();
     }
 
@@ -53,6 +54,11 @@ internal sealed class ExecutorFixture
 
     public RotationExecutor Executor { get; private set; }
 
+    /// <summary>Every step the executors recorded, as the admin API, metrics and webhooks hear them.</summary>
+    public List<RotationTransition> Transitions { get; } = [];
+
+    private RotationObserver Observer { get; } = new();
+
     public List<string> KeysSeen { get; } = [];
 
     /// <summary>A new executor, as after a restart: nothing survives but the vault (and the gate timers are new).</summary>
@@ -66,6 +72,7 @@ internal sealed class ExecutorFixture
         Time,
         new TestOptionsMonitor<RotatorOptions>(options ?? Options),
         new WorkerIdentity(),
+        Observer,
         Log);
 
     /// <summary>A second worker on the same vault, under another name.</summary>

@@ -34,6 +34,23 @@ public sealed class RotationExecutorTests
     }
 
     [Fact]
+    public async Task RunAsync_EveryRecordedStep_IsPublishedInOrderWithItsRecord()
+    {
+        var f = new ExecutorFixture();
+        f.SeedCurrentKey();
+        f.ConsumersFollowTheVault();
+
+        await f.RunUntilRestAsync();
+
+        Assert.Equal(
+            [Phase.Intent, Phase.Minted, Phase.Stored, Phase.RollingOut, Phase.Revoking, Phase.Completed],
+            f.Transitions.Select(t => t.To).ToArray());
+        Assert.All(f.Transitions, t => Assert.Equal(f.Record.RotationId, t.Record.RotationId));
+        Assert.All(f.Transitions.Zip(f.Transitions.Skip(1)), pair => Assert.Equal(pair.First.To, pair.Second.From));
+        Assert.Equal("tester", f.Transitions[^1].Record.Actor);
+    }
+
+    [Fact]
     public async Task RunAsync_TwoRotations_CountSequenceAndCopyForeignTags()
     {
         var f = new ExecutorFixture();
