@@ -94,6 +94,13 @@ public sealed record ControlRecord
     /// <summary>The last operator action with its actor and reason, truncated.</summary>
     public string? Note { get; init; }
 
+    /// <summary>Each phase this rotation entered and when, to the second: the history the vault keeps.</summary>
+    public IReadOnlyList<RotationStep> Steps { get; init; } = [];
+
+    /// <summary>The record after entering <paramref name="phase"/> at <paramref name="at"/>; a new rotation starts a new list.</summary>
+    public ControlRecord Step(Phase phase, DateTimeOffset at, bool newRotation = false) =>
+        this with { Steps = newRotation ? [new RotationStep(phase, at)] : [.. Steps, new RotationStep(phase, at)] };
+
     public static class Tags
     {
         public const string Phase = "rotator-phase";
@@ -109,7 +116,7 @@ public sealed record ControlRecord
         public const string Lease = "rotator-lease";
         public const string Flags = "rotator-flags";
         public const string Suspects = "rotator-suspects";
-        public const string Held = "rotator-held";
+        public const string Steps = "rotator-steps";
         public const string Note = "rotator-note";
     }
 
@@ -131,8 +138,8 @@ public sealed record ControlRecord
         Put(tags, Tags.Lease, Lease?.Format());
         Put(tags, Tags.Flags, FormatFlags());
         Put(tags, Tags.Suspects, Suspects.Count == 0 ? null : string.Join(',', Suspects.Select(k => k.Format())));
-        Put(tags, Tags.Held, Held?.ToString());
         Put(tags, Tags.Note, Note);
+        Put(tags, Tags.Steps, StepsTag.Format(Steps));
         return tags;
     }
 
@@ -159,8 +166,9 @@ public sealed record ControlRecord
             EmergencySince = since,
             Forced = Get(Tags.Flags)?.Split(',').Contains("forced") == true,
             Suspects = Get(Tags.Suspects)?.Split(',').Select(KeyRef.Parse).OfType<KeyRef>().ToList() ?? [],
-            Held = Enum.TryParse<Phase>(Get(Tags.Held), out var held) ? held : null,
+            Held = ParseHeld(Get(Tags.Flags)),
             Note = Get(Tags.Note),
+            Steps = StepsTag.Parse(Get(Tags.Steps)),
         };
     }
 
@@ -177,7 +185,20 @@ public sealed record ControlRecord
             flags.Add("forced");
         }
 
+        if (Held is { } held)
+        {
+            flags.Add(HeldFlag + held);
+        }
+
         return flags.Count == 0 ? null : string.Join(',', flags);
+    }
+
+    private const string HeldFlag = "held-";
+
+    private static Phase? ParseHeld(string? flags)
+    {
+        var flag = flags?.Split(',').FirstOrDefault(f => f.StartsWith(HeldFlag, StringComparison.Ordinal));
+        return Enum.TryParse<Phase>(flag?[HeldFlag.Length..], out var held) ? held : null;
     }
 
     private static Suspect? ParseEmergency(string? flags, out DateTimeOffset? since)
@@ -207,6 +228,68 @@ public sealed record ControlRecord
 
     private static DateTimeOffset? Time(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time) ? time : null;
+}
+
+/// <summary>
+/// The steps of a rotation in one tag: <c>Intent@1764090000;Minted+3;Stored+4</c> — the first in Unix seconds, the
+/// rest in seconds after it. Past <see cref="ControlRecord.MaxTextLength"/> the oldest steps after the first give way.
+/// </summary>
+internal static class StepsTag
+{
+    private const string Gap = "…";
+
+    public static string? Format(IReadOnlyList<RotationStep> steps)
+    {
+        if (steps.Count == 0)
+        {
+            return null;
+        }
+
+        var start = steps[0].At;
+        var parts = new List<string> { string.Create(CultureInfo.InvariantCulture, $"{steps[0].Phase}@{start.ToUnixTimeSeconds()}") };
+        parts.AddRange(steps.Skip(1).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Phase}+{(long)(s.At - start).TotalSeconds}")));
+        var dropped = false;
+        while (string.Join(';', parts).Length > ControlRecord.MaxTextLength - Gap.Length - 1 && parts.Count > 2)
+        {
+            parts.RemoveAt(dropped ? 2 : 1);
+            if (!dropped)
+            {
+                parts.Insert(1, Gap);
+                dropped = true;
+            }
+        }
+
+        return string.Join(';', parts);
+    }
+
+    public static IReadOnlyList<RotationStep> Parse(string? text)
+    {
+        var parts = text?.Split(';') ?? [];
+        if (parts.Length == 0)
+        {
+            return [];
+        }
+
+        var at = parts[0].IndexOf('@', StringComparison.Ordinal);
+        if (at < 0 || !Enum.TryParse<Phase>(parts[0][..at], out var first)
+            || !long.TryParse(parts[0][(at + 1)..], CultureInfo.InvariantCulture, out var seconds))
+        {
+            return [];
+        }
+
+        var start = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        var steps = new List<RotationStep> { new(first, start) };
+        foreach (var part in parts.Skip(1))
+        {
+            var plus = part.IndexOf('+', StringComparison.Ordinal);
+            if (plus > 0 && Enum.TryParse<Phase>(part[..plus], out var phase) && long.TryParse(part[(plus + 1)..], CultureInfo.InvariantCulture, out var offset))
+            {
+                steps.Add(new RotationStep(phase, start.AddSeconds(offset)));
+            }
+        }
+
+        return steps;
+    }
 }
 
 /// <summary>Which worker holds a key's rotation, and until when: how a second worker on the same vault is noticed.</summary>

@@ -235,6 +235,12 @@ internal sealed partial class RotationExecutor(
         var changed = decision.Changes(from);
         var record = run.PendingRecord is { } pending && decision.Next == Phase.Intent ? pending : run.Record;
         run.PendingRecord = null;
+        var newRotation = record.RotationId != run.Record.RotationId;
+        if (changed || newRotation)
+        {
+            record = record.Step(decision.Next, now, newRotation);
+        }
+
         // Failures between mint and store count together: going back and forth between Intent and Minted is no progress.
         var progressed = changed && decision.Next is not (Phase.Intent or Phase.Minted);
         record = record with
@@ -323,13 +329,13 @@ internal sealed partial class RotationExecutor(
             && !(run.Record.Lease is { } lease && lease.HeldByAnotherAt(Me, time.GetUtcNow())))
         {
             var fingerprint = stored.Tags.GetValueOrDefault(VersionTags.Fingerprint) ?? run.Record.NewKey?.Fingerprint ?? "";
-            var record = run.Record with
+            var record = (run.Record with
             {
                 Phase = Phase.Stored,
                 NewKey = new KeyRef(fingerprint, stored.Tags.GetValueOrDefault(VersionTags.KeyId) ?? run.Record.NewKey?.IssuerId),
                 PhaseSince = time.GetUtcNow(),
                 Attempts = 0,
-            };
+            }).Step(Phase.Stored, time.GetUtcNow());
             await WriteRecordAsync(run, record, cancellationToken);
         }
     }
@@ -637,6 +643,11 @@ internal sealed partial class RotationExecutor(
         run.AnotherWorker = true;
         why += await RevokeOrphansAsync(run, cancellationToken);
         var stop = run.Record with { Phase = Phase.NeedsAttention, Held = from, Error = ControlRecord.Truncate(why), Attempts = 0 };
+        if (from != Phase.NeedsAttention)
+        {
+            stop = stop.Step(Phase.NeedsAttention, time.GetUtcNow());
+        }
+
         try
         {
             await WriteRecordAsync(run, stop, cancellationToken);
@@ -673,7 +684,7 @@ internal sealed partial class RotationExecutor(
         }
     }
 
-    /// <summary>Writes the record: a PATCH of the control secret's tags, or a new version when its staged value changes.</summary>
+    /// <summary>Writes the record: a PATCH of the control secret's tags, or a new version when its staged value changes or a rotation begins.</summary>
     /// <param name="verify">Read the record first and refuse to write if someone else changed it since this worker saw it.</param>
     private async Task WriteRecordAsync(Run run, ControlRecord record, CancellationToken cancellationToken, bool verify = false)
     {
@@ -688,9 +699,12 @@ internal sealed partial class RotationExecutor(
 
         record = record with { Lease = new Lease(Me, time.GetUtcNow() + Options.LeaseDuration) };
         var tags = record.ToTags();
-        if (run.Control is null || run.StageValue is not null)
+        // A new rotation starts a new version of the control secret, so the previous version keeps the last record of the
+        // rotation before it: the vault holds the history, one version per rotation.
+        var newRotation = record.RotationId is not null && record.RotationId != run.Record.RotationId;
+        if (run.Control is null || run.StageValue is not null || newRotation)
         {
-            var value = run.StageValue ?? EmptyControlValue;
+            var value = run.StageValue ?? run.Control?.Value ?? EmptyControlValue;
             var written = await vault.SetAsync(run.ControlName, value, tags, null, cancellationToken);
             run.Control = written with { Value = value, Tags = tags };
         }

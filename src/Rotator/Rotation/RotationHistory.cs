@@ -34,50 +34,49 @@ internal sealed class RotationHistory(IVault vault)
         return Rebuild(control, stored);
     }
 
-    /// <summary>Pure: the history in the versions' tags.</summary>
+    /// <summary>
+    /// Pure: the history in the versions' tags. Each rotation begins a new control version, so the last version carrying
+    /// a rotation id holds that rotation's final record; the managed version tagged with the id says what it stored.
+    /// </summary>
     public static IReadOnlyList<RotationHistoryEntry> Rebuild(IReadOnlyList<StoredSecret> control, IReadOnlyList<StoredSecret> stored)
     {
         var versions = stored
             .Where(v => v.Tags.ContainsKey(VersionTags.Rotation))
             .GroupBy(v => v.Tags[VersionTags.Rotation], StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(v => v.CreatedOn).First(), StringComparer.Ordinal);
-        return [.. control
+        var records = control
             .Select(v => (Version: v, Record: ControlRecord.FromTags(v.Tags)))
             .Where(r => r.Record.RotationId is not null)
             .GroupBy(r => r.Record.RotationId!, StringComparer.Ordinal)
             .Select(g => g.OrderBy(r => r.Version.CreatedOn).Last())
-            .Select(r => Entry(r.Record, r.Version, versions.GetValueOrDefault(r.Record.RotationId!)))
-            .OrderByDescending(e => e.Started)];
+            .OrderByDescending(r => r.Version.CreatedOn)
+            .ToList();
+        return [.. records.Select((r, i) => Entry(r.Record, r.Version, versions.GetValueOrDefault(r.Record.RotationId!), latest: i == 0))];
     }
 
-    private static RotationHistoryEntry Entry(ControlRecord record, StoredSecret controlVersion, StoredSecret? storedVersion)
+    private static RotationHistoryEntry Entry(ControlRecord record, StoredSecret controlVersion, StoredSecret? storedVersion, bool latest)
     {
-        var steps = new List<RotationStep>();
-        if (record.PhaseSince is { } since)
-        {
-            steps.Add(new RotationStep(record.Phase, since));
-        }
-
         var outcome = record.Phase switch
         {
             Phase.Completed => "Completed",
+            Phase.Idle => "Aborted",
             Phase.NeedsAttention => "NeedsAttention",
             Phase.Stalled => "Stalled",
-            Phase.Idle => "Aborted",
-            _ => "InProgress",
+            _ => latest ? "InProgress" : "Superseded",
         };
+        var ended = record.Phase is Phase.Completed or Phase.Idle && record.Steps.Count > 0 ? record.Steps[^1].At : (DateTimeOffset?)null;
         return new RotationHistoryEntry(
             record.RotationId!,
             record.Trigger,
             record.Actor,
             record.Note,
             outcome,
-            controlVersion.CreatedOn,
-            record.Phase is Phase.Completed or Phase.Idle ? record.PhaseSince : null,
+            record.Steps.Count > 0 ? record.Steps[0].At : controlVersion.CreatedOn,
+            ended,
             record.OldKey?.Fingerprint,
             record.NewKey?.Fingerprint,
             storedVersion?.Version,
             record.Error,
-            steps);
+            record.Steps);
     }
 }
