@@ -140,10 +140,27 @@ internal static class AdminCommands
         RunAsync(result, common, readOnly: false, async (session, token) =>
         {
             var reply = await session.SendAsync(HttpMethod.Post, route, query, token);
-            return reply is null ? session.Failed : session.Print(reply, body => string.IsNullOrWhiteSpace(body)
-                ? "accepted\n"
-                : AdminOutput.Action(AdminJson.Read<ActionAccepted>(body) ?? throw new JsonException("null answer")));
+            return reply is null ? session.Failed : session.Print(reply, FormatAction);
         }, cancellationToken);
+
+    /// <summary>One key's action answers <see cref="ActionAccepted"/>; a global pause or resume lists the keys it acted on.</summary>
+    private static string FormatAction(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return "accepted\n";
+        }
+
+        using (var document = JsonDocument.Parse(body))
+        {
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("accepted", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                return AdminOutput.Bulk(AdminJson.Read<BulkAnswer>(body) ?? throw new JsonException("null answer"));
+            }
+        }
+
+        return AdminOutput.Action(AdminJson.Read<ActionAccepted>(body) ?? throw new JsonException("null answer"));
+    }
 
     private static async Task<int> RunAsync(
         ParseResult result, CommonOptions common, bool readOnly, Func<Session, CancellationToken, Task<int>> body, CancellationToken cancellationToken)

@@ -66,6 +66,23 @@ internal static class AdminOutput
         return string.IsNullOrWhiteSpace(accepted.Message) ? text : text + accepted.Message.ReplaceLineEndings(" ") + "\n";
     }
 
+    /// <summary>A global pause or resume: each key acted on, and each left alone with why.</summary>
+    public static string Bulk(BulkAnswer answer)
+    {
+        var text = new StringBuilder($"{answer.Action}: accepted (actor {answer.Actor}) for {answer.Accepted.Count} key(s)\n");
+        if (answer.Accepted.Count > 0)
+        {
+            text.Append(TextTable.Render(["KEY", "PHASE", "ROTATION"], answer.Accepted.Select(a => (IReadOnlyList<string?>)[a.Key, a.Phase.ToString(), a.RotationId])));
+        }
+
+        foreach (var skipped in answer.Skipped)
+        {
+            text.Append($"skipped {skipped.Key} ({skipped.Phase}): {(skipped.Why ?? "").ReplaceLineEndings(" ")}\n");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>An error answer for stderr: title and detail, the running rotation on a conflict, and what to do for auth failures.</summary>
     public static string Problem(int status, AdminProblem? problem)
     {
@@ -115,3 +132,8 @@ internal static class AdminOutput
         }
     }
 }
+
+/// <summary>The answer to a global <c>POST /pause</c> or <c>/resume</c>: the keys acted on and those left alone.</summary>
+internal sealed record BulkAnswer(string Action, string Actor, IReadOnlyList<ActionAccepted> Accepted, IReadOnlyList<BulkSkipped> Skipped);
+
+internal sealed record BulkSkipped(string Key, Phase Phase, string Why);
