@@ -68,7 +68,7 @@ internal static class ValidateCommand
         await reachability.CheckVendorsAsync(options.Keys, readable, report, cancellationToken);
         await reachability.CheckProbesAsync(options.Keys, report, cancellationToken);
 
-        await output.WriteLineAsync($"Checked: get and list on {report.SecretsChecked} secret(s) in the vault, {report.VendorListings} vendor listing(s), {report.ProbeAddresses} probe address(es).");
+        await output.WriteLineAsync($"Checked: {report.SecretsChecked} secret(s) in the vault, {report.VendorListings} vendor listing(s), {report.ProbeAddresses} probe address(es).");
         foreach (var note in report.Notes.Append(VaultAccessCheck.WriteNote))
         {
             await output.WriteLineAsync("Note: " + note);
