@@ -108,7 +108,8 @@ internal static class AdminKeyResolver
         {
             return new ApiKeyResolution(null, $"reading admin key '{key.Name}' from the vault took too long");
         }
-        catch (Exception e) when (e is Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException or Azure.RequestFailedException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is Azure.Identity.AuthenticationFailedException or Azure.RequestFailedException or IOException or UnauthorizedAccessException
+            or InvalidOperationException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {
             return new ApiKeyResolution(null, $"the vault could not be read with this pod's identity ({e.GetType().Name})");
         }

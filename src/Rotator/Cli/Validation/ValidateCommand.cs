@@ -53,7 +53,7 @@ internal static class ValidateCommand
             {
                 client = host.Services.GetRequiredService<SecretClient>();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or System.Security.Cryptography.CryptographicException)
             {
                 report.Problem("Rotator:Vault", $"no client for the vault could be built ({e.GetType().Name}): check Rotator:Vault:Credential and, for the local vault, Rotator:Vault:LocalVaultData.");
             }
