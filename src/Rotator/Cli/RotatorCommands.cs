@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Rotator.Cli;
 
-/// <summary>The command line: <c>run</c> (the default), <c>demo</c>, <c>local-vault</c>, <c>validate</c>.</summary>
+/// <summary>The command line: <c>run</c> (the default), <c>demo</c>, <c>local-vault</c>, <c>validate</c>, and the admin API's commands.</summary>
 internal static class RotatorCommands
 {
     public static RootCommand Build()
@@ -12,8 +12,11 @@ internal static class RotatorCommands
         var run = new Command("run", "Run the worker: rotate the managed keys in configuration on their schedules.") { config };
         run.SetAction((result, ct) => WorkerHost.RunAsync(result.GetValue(config), ct));
 
-        var validate = new Command("validate", "Check the configuration and exit: zero when valid, non-zero with one line per problem.") { config };
-        validate.SetAction((result, ct) => WorkerHost.ValidateAsync(result.GetValue(config), ct));
+        var offline = new Option<bool>("--offline") { Description = "Check the configuration only: no vault, vendor or probe is asked." };
+        var validate = new Command("validate", "Check the configuration, the vault permissions, each vendor's List request and each probe, changing nothing: zero when all pass, non-zero with one line per problem.") { config, offline };
+        validate.SetAction((result, ct) => result.GetValue(offline)
+            ? WorkerHost.ValidateAsync(result.GetValue(config), ct)
+            : Validation.ValidateCommand.RunAsync(result.GetValue(config), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, ct));
 
         var rotations = new Option<int>("--rotations") { Description = "Stop after this many completed rotations.", DefaultValueFactory = _ => 3 };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Keep the local vault's and the sample vendor's state here; a demo started again with the same folder resumes." };
@@ -29,6 +32,11 @@ internal static class RotatorCommands
         {
             run, validate, demo, localVault,
         };
+        foreach (var command in AdminApi.AdminCommands.Build(config))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Options.Add(config);
         root.SetAction((result, ct) => WorkerHost.RunAsync(result.GetValue(config), ct));
         return root;

@@ -107,13 +107,14 @@ internal static class WorkerHost
         }
     }
 
-    private static async Task PrintProblemsAsync(IEnumerable<string> failures)
+    internal static async Task PrintProblemsAsync(IEnumerable<string> failures, TextWriter? error = null)
     {
+        error ??= Console.Error;
         var problems = failures.ToList();
-        await Console.Error.WriteLineAsync($"Rotator's configuration has {problems.Count} problem(s):");
+        await error.WriteLineAsync($"Rotator's configuration has {problems.Count} problem(s):");
         foreach (var problem in problems)
         {
-            await Console.Error.WriteLineAsync("  - " + problem);
+            await error.WriteLineAsync("  - " + problem);
         }
     }
 
