@@ -58,6 +58,7 @@ internal static class RotatorHostExtensions
         services.AddQuartz(q => q.UseInMemoryStore());
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         services.AddHostedService<RotationStartup>();
+        services.AddConfigurationReload();
         return builder;
     }
 

@@ -15,7 +15,7 @@ internal static class WorkerHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         if (config is not null)
         {
-            builder.Configuration.AddJsonFile(config.FullName, optional: false, reloadOnChange: false);
+            ConfigurationFile.Add(builder, config);
             builder.Configuration.AddEnvironmentVariables();
         }
 

@@ -142,7 +142,7 @@ public sealed class ScheduleOptions
     /// <summary>Or an interval counted from the last completed rotation, for example <c>90.00:00:00</c>.</summary>
     public TimeSpan? Interval { get; set; }
 
-    /// <summary>Time zone of the cron expression (IANA or Windows id); UTC when empty.</summary>
+    /// <summary>Time zone of the cron expression and the maintenance window (IANA or Windows id); UTC when empty.</summary>
     public string? TimeZone { get; set; }
 
     /// <summary>A random delay up to this much is added to each due time, to spread mass rotations.</summary>
@@ -150,6 +150,9 @@ public sealed class ScheduleOptions
 
     /// <summary>The oldest the current key may get: shown in status, exported as a metric, alerted on. Null: no limit.</summary>
     public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>When scheduled rotations may start; a rotation due outside it waits for its next opening. Null: any time.</summary>
+    public MaintenanceWindowOptions? Window { get; set; }
 }
 
 public sealed class RolloutOptions

@@ -324,6 +324,8 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
         {
             failures.Add($"{at}.Jitter: {Format(schedule.Jitter)} is negative; use zero or a positive delay such as \"00:30:00\".");
         }
+
+        CheckWindowAndMaxAge(at, schedule, failures);
     }
 
     private static string? CronError(string cron)

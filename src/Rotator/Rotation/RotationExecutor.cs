@@ -107,7 +107,7 @@ internal sealed partial class RotationExecutor(
 
         if (pending is null && run.Record.Phase.IsAtRest() && (run.Record.Paused || !IsDue(run, reason)))
         {
-            return Rest(run);
+            return Rest(run, reason);
         }
 
         for (var step = 0; step < MaxStepsPerRun; step++)
@@ -265,7 +265,7 @@ internal sealed partial class RotationExecutor(
         new(run.Record.Phase, at, @as, run.Record.Error, RotationId: run.Record.RotationId, Observations: run.LastObservations, Record: run.Record,
             Current: run.Latest is { } latest ? new CurrentVersion(latest.Version, latest.Tags.GetValueOrDefault(VersionTags.Fingerprint), latest.CreatedOn) : null);
 
-    private ExecutionResult Rest(Run run)
+    private ExecutionResult Rest(Run run, RunReason? woken = null)
     {
         var record = run.Record;
         if (record.Phase == Phase.NeedsAttention || record.Paused)
@@ -273,8 +273,9 @@ internal sealed partial class RotationExecutor(
             return Result(run, null, RunReason.Scheduled);
         }
 
-        // Interval schedules come back at their due time; cron schedules have their own Quartz trigger.
-        var due = run.Key.Schedule.Interval is null ? (DateTimeOffset?)null : Schedules.NextDue(run.Key.Schedule, record.LastCompleted, time.GetUtcNow());
+        // Interval schedules come back at their due time; cron schedules have their own Quartz trigger, except that a
+        // firing outside the maintenance window comes back at its next opening.
+        var due = Schedules.NextRun(run.Key.Schedule, record.LastCompleted, time.GetUtcNow(), woken == RunReason.Scheduled);
         return Result(run, due, RunReason.Scheduled);
     }
 
@@ -288,7 +289,7 @@ internal sealed partial class RotationExecutor(
     private bool IsDue(Run run, RunReason reason) => reason switch
     {
         _ when run.Request is { Action: OperatorAction.Rotate or OperatorAction.Emergency } => true,
-        RunReason.Scheduled => true,
+        RunReason.Scheduled => Schedules.IsOpen(run.Key.Schedule, time.GetUtcNow()),
         RunReason.Manual => false,
         _ => Schedules.IsIntervalDue(run.Key.Schedule, run.Record.LastCompleted, time.GetUtcNow())
             || (run.Latest is null && run.LatestProblem is null && run.Key.Bootstrap),

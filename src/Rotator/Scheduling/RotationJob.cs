@@ -10,7 +10,7 @@ namespace Rotator.Scheduling;
 /// can, and leaves a follow-up trigger where a gate waits. Never two executions of one key at once.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class RotationJob(RotationExecutor executor, RotationScheduler scheduler, IOptionsMonitor<RotatorOptions> options, RotationObserver observer, TimeProvider time, ILogger<RotationJob> logger) : IJob
+internal sealed partial class RotationJob(RotationExecutor executor, RotationScheduler scheduler, IOptionsMonitor<RotatorOptions> options, RotationObserver observer, KeyLocks locks, TimeProvider time, ILogger<RotationJob> logger) : IJob
 {
     public const string Group = "rotation";
     public const string ReasonKey = "reason";
@@ -23,6 +23,9 @@ internal sealed partial class RotationJob(RotationExecutor executor, RotationSch
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var name = context.JobDetail.Key.Name;
+
+        // Held for the whole execution: the configuration reloader never swaps the definition of a key mid-run.
+        using var held = await locks.EnterAsync(name, cancellationToken);
         var key = options.CurrentValue.Keys.FirstOrDefault(k => k.Name == name);
         if (key is null)
         {

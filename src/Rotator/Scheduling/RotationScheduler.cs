@@ -33,6 +33,24 @@ internal sealed class RotationScheduler(TimeProvider time)
     }
 
     /// <summary>
+    /// Replaces the key's job and schedule trigger after a configuration change (dropping a cron trigger the new schedule
+    /// no longer has) and runs it now, so that an interval key's next due time is worked out again.
+    /// </summary>
+    public async Task RescheduleAsync(IScheduler scheduler, ManagedKeyOptions key, CancellationToken cancellationToken)
+    {
+        if (key.Schedule.Cron is null)
+        {
+            await scheduler.UnscheduleJob(ScheduleTrigger(key.Name), cancellationToken);
+        }
+
+        await RegisterAsync(scheduler, key, cancellationToken);
+    }
+
+    /// <summary>Deletes a removed key's job with all its triggers.</summary>
+    public static Task RemoveAsync(IScheduler scheduler, string keyName, CancellationToken cancellationToken) =>
+        scheduler.DeleteJob(JobKeyOf(keyName), cancellationToken).AsTask();
+
+    /// <summary>
     /// Runs the key now on an operator's request: a trigger of its own, so that a follow-up planned by a run in
     /// progress cannot replace it; the job's DisallowConcurrentExecution puts it after that run.
     /// </summary>
