@@ -45,7 +45,7 @@ internal sealed class RotatorMetrics : IDisposable
         meter.CreateObservableGauge("rotator.consumers.not_switched", () => KeyGauges.NotSwitched(states.All), description: "Consumer addresses not yet on the new key, per key; 0 when no rollout waits.");
         meter.CreateObservableGauge("rotator.keys", () => KeyGauges.Phases(states.All), description: "Keys in each phase; every phase is reported, zeros included.");
         meter.CreateObservableGauge("rotator.vault.reachable", () => Vault.Reachable, description: "1 when the last vault call got an answer, 0 when it failed transiently (unreachable, timed out, throttled, 5xx).");
-        meter.CreateObservableGauge("rotator.vault.last_success", () => Vault.LastSuccess, unit: "s", description: "Unix time of the last vault call that got an answer.");
+        meter.CreateObservableGauge("rotator.vault.last_success.timestamp", () => Vault.LastSuccess, unit: "s", description: "Unix time of the last vault call that got an answer.");
     }
 
     public Counter<long> VaultOperations { get; }

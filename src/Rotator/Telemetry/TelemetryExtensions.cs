@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Quartz;
 using Rotator.Notifications;
 
@@ -24,7 +25,7 @@ internal static class TelemetryExtensions
         services.AddHostedService<WebhookSender>();
         services.AddHttpClient(WebhookSender.HttpClientName);
 
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry().ConfigureResource(r => r.AddService("rotator")).WithMetrics(metrics => metrics
             .AddMeter(RotatorMetrics.MeterName)
             .AddPrometheusExporter(o =>
             {
