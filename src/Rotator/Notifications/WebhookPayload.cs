@@ -52,7 +52,7 @@ public static class WebhookPayload
         {
             OutcomeKind.Completed => $":white_check_mark: Key *{o.Key}*: rotation {o.RotationId} completed.",
             OutcomeKind.Stalled => $":hourglass: Key *{o.Key}*: rotation {o.RotationId} stalled: consumers have not switched to the new key; the old key stays active until they do and an operator completes it.",
-            OutcomeKind.Failed => $":x: Key *{o.Key}*: the rotation job failed ({o.Phase}); it runs again later.",
+            OutcomeKind.Failed => $":x: Key *{o.Key}*: the rotation job failed (rotation {o.RotationId ?? "none"}); it runs again later.",
             OutcomeKind.NeedsAttention => $":rotating_light: Key *{o.Key}*: rotation {o.RotationId} needs attention; Rotator changes nothing until a person has checked.",
             OutcomeKind.Aborted => $":leftwards_arrow_with_hook: Key *{o.Key}*: rotation {o.RotationId} was aborted; the key's schedule is paused.",
             OutcomeKind.Emergency => $":fire: Key *{o.Key}*: emergency rotation {o.RotationId} started.",
