@@ -22,6 +22,7 @@ internal static class RotatorHostExtensions
     {
         var services = builder.Services;
         builder.AddRotatorLogging();
+        builder.AddRotatorTelemetry();
 
         services.AddOptions<RotatorOptions>().Bind(builder.Configuration.GetSection(RotatorOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RotatorOptions>>(new RotatorOptionsValidator(localVaultAllowed));
@@ -65,6 +66,7 @@ internal static class RotatorHostExtensions
     /// <summary>The endpoints on the admin port.</summary>
     public static WebApplication MapRotator(this WebApplication app)
     {
+        app.MapTelemetry();
         return app;
     }
 }

@@ -25,6 +25,9 @@ public sealed class RotatorOptions
     /// <summary>The admin API: where it listens and who may call it.</summary>
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>Where rotation outcomes are announced.</summary>
+    public WebhookOptions Webhook { get; set; } = new();
+
     /// <summary>A list, not a dictionary: configuration keys merge case-insensitively, which would hide a clash.</summary>
     public List<ManagedKeyOptions> Keys { get; set; } = [];
 }

@@ -47,6 +47,7 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
         CheckLease(options, failures);
         CheckKeys(options.Keys ?? [], failures);
         CheckAdmin(options.Admin, failures);
+        CheckWebhook(options.Webhook, failures);
         return failures;
     }
 

@@ -87,6 +87,7 @@ internal sealed partial class RotationExecutor(
             return new ExecutionResult(run.Record.Phase, time.GetUtcNow() + retryIn, reason, e.Message, RotationId: run.Record.RotationId);
         }
 
+        using var scope = Telemetry.RotationScope.Begin(logger, key.Name, run.Record, request);
         (RotationEvent Event, string? Error)? pending = null;
         if (run.Record.Lease is { } lease && lease.HeldByAnotherAt(Me, time.GetUtcNow()) && run.Record.Phase != Phase.NeedsAttention
             && (run.Record.Phase.IsInFlight() || reason is RunReason.Scheduled || request is not null))

@@ -1,0 +1,56 @@
+using Rotator.Telemetry;
+
+namespace Rotator.Configuration;
+
+/// <summary>The webhook's options. The URL is never quoted: it often holds a token.</summary>
+internal sealed partial class RotatorOptionsValidator
+{
+    private static readonly string WebhookFormats = string.Join(", ", Enum.GetNames<WebhookFormat>());
+
+    private static void CheckWebhook(WebhookOptions? webhook, List<string> failures)
+    {
+        if (webhook is null)
+        {
+            return;
+        }
+
+        const string Section = "Rotator:Webhook";
+        if (webhook.Url is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
+        {
+            failures.Add($"{Section}:Url: not an absolute http(s) URL; write the full address the notifications are POSTed to, e.g. \"https://hooks.example.com/rotator\" (from a Secret, through Rotator__Webhook__Url).");
+        }
+
+        if (webhook.Kind is null)
+        {
+            failures.Add($"{Section}:Format: \"{webhook.Format}\" is not a format; use one of {WebhookFormats}.");
+        }
+
+        foreach (var name in webhook.Events ?? [])
+        {
+            if (Outcomes.Parse(name) is null)
+            {
+                failures.Add($"{Section}:Events: \"{name}\" is not an event; use any of {string.Join(", ", Outcomes.WireNames)}, or leave Events empty for all of them.");
+            }
+        }
+
+        if (webhook.Timeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:Timeout: {webhook.Timeout} must be positive, e.g. \"00:00:10\".");
+        }
+
+        if (webhook.MaxAttempts < 1)
+        {
+            failures.Add($"{Section}:MaxAttempts: {webhook.MaxAttempts} must be at least 1 (1 sends once, without retries).");
+        }
+
+        if (webhook.BaseDelay <= TimeSpan.Zero || webhook.MaxDelay < webhook.BaseDelay)
+        {
+            failures.Add($"{Section}:BaseDelay/MaxDelay: {webhook.BaseDelay}/{webhook.MaxDelay}: the base delay must be positive and no longer than the maximum, e.g. \"00:00:02\" and \"00:01:00\".");
+        }
+
+        if (webhook.QueueCapacity < 1)
+        {
+            failures.Add($"{Section}:QueueCapacity: {webhook.QueueCapacity} must be at least 1, e.g. 100.");
+        }
+    }
+}
