@@ -20,6 +20,11 @@ internal static class KeyGauges
             .Concat((options.Admin?.Keys ?? []).Where(k => k.Schedule?.MaxAge is not null).Select(k => (k.Name, k.Schedule.MaxAge!.Value)))
             .Select(k => new Measurement<double>(k.Value.TotalSeconds, Key(k.Name)));
 
+    /// <summary>Unix time of each key's last completed rotation, for "no successful rotation in N days" alerts; keys never rotated are left out.</summary>
+    public static IEnumerable<Measurement<double>> LastCompleted(IEnumerable<KeyState> states) =>
+        states.Where(s => s.Record.LastCompleted is not null)
+            .Select(s => new Measurement<double>(s.Record.LastCompleted!.Value.ToUnixTimeMilliseconds() / 1000.0, Key(s.Key)));
+
     /// <summary>Consumer addresses not yet on the new key while a rollout waits (RollingOut, Stalled), by the gate's own rule; 0 otherwise.</summary>
     public static IEnumerable<Measurement<long>> NotSwitched(IEnumerable<KeyState> states) =>
         states.Select(s => new Measurement<long>(NotSwitched(s), Key(s.Key)));

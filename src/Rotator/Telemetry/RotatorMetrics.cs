@@ -42,6 +42,7 @@ internal sealed class RotatorMetrics : IDisposable
         WebhookDropped = meter.CreateCounter<long>("rotator.webhook.dropped", description: "Webhook notifications dropped because the queue was full, by event.");
         meter.CreateObservableGauge("rotator.key.age", () => KeyGauges.Ages(states.All, time.GetUtcNow()), unit: "s", description: "Age of each key's current version (now minus its creation time).");
         meter.CreateObservableGauge("rotator.key.max_age", () => KeyGauges.MaxAges(this.options.CurrentValue), unit: "s", description: "The configured Schedule.MaxAge of each key that has one.");
+        meter.CreateObservableGauge("rotator.key.last_completed.timestamp", () => KeyGauges.LastCompleted(states.All), unit: "s", description: "Unix time of each key's last completed rotation.");
         meter.CreateObservableGauge("rotator.consumers.not_switched", () => KeyGauges.NotSwitched(states.All), description: "Consumer addresses not yet on the new key, per key; 0 when no rollout waits.");
         meter.CreateObservableGauge("rotator.keys", () => KeyGauges.Phases(states.All), description: "Keys in each phase; every phase is reported, zeros included.");
         meter.CreateObservableGauge("rotator.vault.reachable", () => Vault.Reachable, description: "1 when the last vault call got an answer, 0 when it failed transiently (unreachable, timed out, throttled, 5xx).");

@@ -23,6 +23,7 @@ public sealed class TelemetryEndToEndTests
         "rotator_rotation_duration_seconds_count",
         "rotator_key_age_seconds",
         "rotator_key_max_age_seconds",
+        "rotator_key_last_completed_timestamp_seconds",
         "rotator_consumers_not_switched",
         "rotator_keys",
         "rotator_vault_reachable",

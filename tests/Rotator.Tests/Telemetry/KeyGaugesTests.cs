@@ -29,6 +29,17 @@ public sealed class KeyGaugesTests
     }
 
     [Fact]
+    public void LastCompleted_IsUnixSecondsOfTheRecord_KeysNeverRotatedLeftOut()
+    {
+        var done = State("a", Phase.Completed) with { Record = new ControlRecord { Phase = Phase.Completed, LastCompleted = Now.AddDays(-3) } };
+
+        var last = Assert.Single(KeyGauges.LastCompleted([done, State("b", Phase.Idle)]));
+
+        Assert.Equal(Now.AddDays(-3).ToUnixTimeSeconds(), last.Value);
+        Assert.Equal(new KeyValuePair<string, object?>("key", "a"), last.Tags[0]);
+    }
+
+    [Fact]
     public void MaxAges_ComeFromTheSchedules_KeysWithoutOneLeftOut()
     {
         var options = new RotatorOptions
