@@ -67,16 +67,15 @@ from the schema, so it lives in one place.
 {{- if and (eq .Values.vault.credential "WorkloadIdentity") .Values.serviceAccount.create (not .Values.workloadIdentity.clientId) }}
 {{- fail "workloadIdentity.clientId is required with vault.credential WorkloadIdentity: set the client id of the identity federated with this ServiceAccount (or use serviceAccount.create=false with an annotated ServiceAccount of your own)" }}
 {{- end }}
-{{- $owned := dict "workerid" "it is the release name" "admin" "use admin.port and admin.keys" "keys" "use keys" "webhook" "use webhook" }}
+{{- $owned := dict "workerid" "it is the release name" "admin" "use admin.port and admin.keys" "keys" "use keys" }}
 {{- range $field, $_ := (.Values.config | default dict) }}
 {{- with get $owned (lower $field) }}
 {{- fail (printf "config.%s: the chart sets this itself; %s" $field .) }}
 {{- end }}
-{{- if eq (lower $field) "vault" }}
-{{- range $vaultField, $_ := . }}
-{{- if has (lower $vaultField) (list "uri" "credential") }}
-{{- fail (printf "config.%s.%s: use vault.%s" $field $vaultField (lower $vaultField)) }}
-{{- end }}
+{{- $instead := get (dict "vault" (dict "uri" "vault.uri" "credential" "vault.credential") "webhook" (dict "url" "webhook.urlSecret (the URL is a credential)" "format" "webhook.format")) (lower $field) }}
+{{- range $inner, $_ := (kindIs "map" .) | ternary . dict }}
+{{- with get ($instead | default dict) (lower $inner) }}
+{{- fail (printf "config.%s.%s: use %s" $field $inner .) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -104,6 +103,7 @@ from the schema, so it lives in one place.
 {{- if .Values.webhook.urlSecret.name }}
 {{- $_ := set $rotator "Webhook" (dict "Format" .Values.webhook.format) }}
 {{- end }}
+{{- /* mustMergeOverwrite replaces lists rather than merging them: the chart's own lists win whole. */}}
 {{- $merged := mustMergeOverwrite (deepCopy (.Values.config | default dict)) $rotator }}
 {{- dict "Rotator" $merged | toPrettyJson }}
 {{- end }}

@@ -1,6 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Rotator.Cli;
 using Rotator.Configuration;
+using Rotator.Telemetry;
 
 namespace Rotator.IntegrationTests.Chart;
 
@@ -104,15 +108,18 @@ public sealed class ChartTests
         var listening = new Uri(chart.BindOptions().Admin.Urls).Port.ToString(CultureInfo.InvariantCulture);
         var port = Assert.Single(chart.Container["ports"]!.AsArray())!;
         Assert.Equal(listening, (string?)port["containerPort"]);
-        Assert.Equal("/healthz/live", (string?)chart.Container["livenessProbe"]!["httpGet"]!["path"]);
-        Assert.Equal("/healthz/ready", (string?)chart.Container["readinessProbe"]!["httpGet"]!["path"]);
+        Assert.Equal(TelemetryExtensions.LivePath, (string?)chart.Container["livenessProbe"]!["httpGet"]!["path"]);
+        Assert.Equal(TelemetryExtensions.LivePath, (string?)chart.Container["startupProbe"]!["httpGet"]!["path"]);
+        Assert.Equal(TelemetryExtensions.ReadyPath, (string?)chart.Container["readinessProbe"]!["httpGet"]!["path"]);
         Assert.All(
             new[] { "livenessProbe", "readinessProbe", "startupProbe" },
             probe => Assert.Equal((string?)port["name"], (string?)chart.Container[probe]!["httpGet"]!["port"]));
 
         var service = Assert.Single(chart.Single("Service")["spec"]!["ports"]!.AsArray())!;
         Assert.Equal((string?)port["name"], (string?)service["targetPort"]);
-        Assert.Equal("Production", Environment(chart)["DOTNET_ENVIRONMENT"]?["value"]?.GetValue<string>());
+        Assert.Equal("Production", Environment(chart)["DOTNET_ENVIRONMENT"]["value"]?.GetValue<string>());
+        // The admin commands run with kubectl exec find the API on the port the worker listens on.
+        Assert.Equal($"http://127.0.0.1:{listening}", Environment(chart)["ROTATOR_URL"]["value"]?.GetValue<string>());
     }
 
     [Theory]
@@ -124,7 +131,9 @@ public sealed class ChartTests
         // With every variable the pod gets from a Secret set, as the kubelet would.
         var fromSecrets = Environment(chart)
             .Where(e => e.Key.StartsWith("Rotator__", StringComparison.Ordinal))
-            .Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)"placeholder-from-a-secret"));
+            .Select(e => KeyValuePair.Create(
+                e.Key.Replace("__", ":", StringComparison.Ordinal),
+                (string?)(e.Key == WebhookUrl ? "https://hooks.example.com/from-a-secret" : "placeholder-from-a-secret")));
         var options = chart.BindOptions(fromSecrets);
 
         Assert.Empty(new RotatorOptionsValidator(localVaultAllowed: false).Collect(options));
@@ -173,13 +182,43 @@ public sealed class ChartTests
         Assert.StartsWith((string)metrics["keysByPhase"]!, rules["RotatorKeyStalled"], StringComparison.Ordinal);
         Assert.Contains($"{metrics["phaseLabel"]}=\"NeedsAttention\"", rules["RotatorKeyNeedsAttention"], StringComparison.Ordinal);
         Assert.StartsWith((string)metrics["keysByPhase"]!, rules["RotatorKeyNeedsAttention"], StringComparison.Ordinal);
-        Assert.Contains((string)metrics["lastCompleted"]!, rules["RotatorNoSuccessfulRotation"], StringComparison.Ordinal);
+        Assert.Contains((string)metrics["keyAge"]!, rules["RotatorNoSuccessfulRotation"], StringComparison.Ordinal);
         Assert.EndsWith($"> {100 * 86400}", rules["RotatorNoSuccessfulRotation"], StringComparison.Ordinal);
         Assert.All(rules.Values, expr => Assert.Contains("namespace=\"prod\",service=\"payments-rotator\"", expr, StringComparison.Ordinal));
 
         var monitor = chart.Single("ServiceMonitor")["spec"]!["endpoints"]![0]!;
-        Assert.Equal("/metrics", (string?)monitor["path"]);
+        Assert.Equal(TelemetryExtensions.MetricsPath, (string?)monitor["path"]);
         Assert.Equal((string?)chart.Container["ports"]![0]!["name"], (string?)monitor["port"]);
+    }
+
+    [Fact]
+    public async Task PrometheusRule_MetricNamesInValues_AreOnesTheWorkerExports()
+    {
+        var exported = new HashSet<string>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, _) =>
+        {
+            if (instrument.Meter.Name == RotatorMetrics.MeterName)
+            {
+                lock (exported)
+                {
+                    exported.Add(PrometheusName(instrument));
+                }
+            }
+        };
+        listener.Start();
+        var builder = WorkerHost.CreateBuilder(config: null, [new("Rotator:Vault:Uri", "https://example-vault.vault.azure.net/")]);
+        builder.AddRotator(localVaultAllowed: false);
+        await using var host = builder.Build();
+        _ = host.Services.GetRequiredService<RotatorMetrics>();
+
+        var metrics = RenderedChart.DefaultValues()["prometheusRule"]!["metrics"]!;
+        lock (exported)
+        {
+            Assert.Contains((string)metrics["keyAge"]!, exported);
+            Assert.Contains((string)metrics["keyMaxAge"]!, exported);
+            Assert.Contains((string)metrics["keysByPhase"]!, exported);
+        }
     }
 
     [Fact]
@@ -206,6 +245,12 @@ public sealed class ChartTests
             .ToList();
         Assert.Equal(["53/UDP", "53/TCP", "443/TCP", "8080/TCP", "9000/TCP", "8443/TCP"], open);
     }
+
+    /// <summary>The name the Prometheus exporter gives an instrument: dots to underscores, the unit in seconds, counters' _total.</summary>
+    private static string PrometheusName(Instrument instrument) =>
+        instrument.Name.Replace('.', '_')
+        + (instrument.Unit == "s" ? "_seconds" : "")
+        + (instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Counter<>) ? "_total" : "");
 
     private static List<string> Strings(JsonNode? list) => [.. list!.AsArray().Select(n => (string)n!)];
 
