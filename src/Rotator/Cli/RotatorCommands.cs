@@ -5,9 +5,16 @@ namespace Rotator.Cli;
 /// <summary>The command line: <c>run</c> (the default), <c>demo</c>, <c>local-vault</c>, <c>validate</c>, and the admin API's commands.</summary>
 internal static class RotatorCommands
 {
+    /// <summary>Where the worker's pod says its configuration file is, so that <c>kubectl exec … status</c> needs no <c>--config</c>.</summary>
+    public const string ConfigVariable = "ROTATOR_CONFIG";
+
     public static RootCommand Build()
     {
-        var config = new Option<FileInfo?>("--config") { Description = "An extra JSON configuration file, read after appsettings.json and before environment variables." };
+        var config = new Option<FileInfo?>("--config")
+        {
+            Description = $"An extra JSON configuration file, read after appsettings.json and before environment variables. Default: ${ConfigVariable}, if set.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ConfigVariable) is { Length: > 0 } path ? new FileInfo(path) : null,
+        };
 
         var run = new Command("run", "Run the worker: rotate the managed keys in configuration on their schedules.") { config };
         run.SetAction((result, ct) => WorkerHost.RunAsync(result.GetValue(config), ct));

@@ -51,7 +51,8 @@ public sealed class AdminKeyProcessTests : IAsyncLifetime
     [Fact]
     public async Task WithoutOptionOrVariable_ReadsUseTheViewerKeyAndActionsTheOperatorKeyFromTheVault()
     {
-        using var status = RotatorProcess.Start(["status", "--config", config], folder.FullName, new Dictionary<string, string> { ["ROTATOR_URL"] = api.Url.ToString() });
+        // As in the worker's pod: the configuration file and the API's address come from the environment.
+        using var status = RotatorProcess.Start(["status"], folder.FullName, new Dictionary<string, string> { ["ROTATOR_URL"] = api.Url.ToString(), ["ROTATOR_CONFIG"] = config });
         Assert.True(await status.WaitForExitAsync(TimeSpan.FromMinutes(1)) == 0, status.Output);
         using var rotate = RotatorProcess.Start(["rotate", "billing", "--reason", "drill", "--config", config, "--url", api.Url.ToString()], folder.FullName);
         Assert.True(await rotate.WaitForExitAsync(TimeSpan.FromMinutes(1)) == 0, rotate.Output);

@@ -50,6 +50,9 @@ internal sealed class RotationWorld : IAsyncDisposable
 
     public IHost Worker { get; private set; } = null!;
 
+    /// <summary>Where the running worker's admin API, health and metrics answer.</summary>
+    public Uri AdminAddress => WorkerHost.Addresses(Worker)[0];
+
     public ListSink Logs { get; } = new();
 
     public InvariantChecker Invariants { get; private set; } = null!;
