@@ -73,8 +73,9 @@ internal sealed class FailureLimiter(TimeProvider time, int permitLimit = Failur
     {
         if (now - partition.WindowStart >= Window)
         {
-            // Without auto-replenishment the limiter refills only when told: the window is this class's, on TimeProvider.
-            partition.Limiter.TryReplenish();
+            // The window is this class's, on TimeProvider (the limiter's own timer cannot be moved by a test): a new window is a new limiter.
+            partition.Limiter.Dispose();
+            partition.Limiter = NewLimiter();
             partition.WindowStart = now;
         }
     }
@@ -101,7 +102,7 @@ internal sealed class FailureLimiter(TimeProvider time, int permitLimit = Failur
 
     private sealed class Partition(FixedWindowRateLimiter limiter, DateTimeOffset windowStart)
     {
-        public FixedWindowRateLimiter Limiter { get; } = limiter;
+        public FixedWindowRateLimiter Limiter { get; set; } = limiter;
 
         public DateTimeOffset WindowStart { get; set; } = windowStart;
     }
