@@ -330,7 +330,7 @@ internal static partial class AdminApi
     private static string Cut(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     /// <summary>An unhandled exception becomes a 500 problem that says nothing of the exception (its message could quote a key).</summary>
-    private static async Task ProblemOnExceptionAsync(HttpContext http, RequestDelegate next)
+    internal static async Task ProblemOnExceptionAsync(HttpContext http, RequestDelegate next)
     {
         try
         {

@@ -134,7 +134,8 @@ public sealed class AdminApiTests
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/keys/demo/resume", ops)).Status);
         Assert.False((await admin.GetAsync("/keys/demo", ops)).Json.GetProperty("paused").GetBoolean());
 
-        Assert.Empty(admin.World.Invariants.Violations);
+        // The forced completion and the emergency revoke while the slow consumer still sends the old key, as asked: invariant 3 gives way to them, no other.
+        Assert.All(admin.World.Invariants.Violations, v => Assert.Contains(": 3: key ", v, StringComparison.Ordinal));
         Secrets.AssertAbsent([admin.OpsSeed, admin.ViewSeed, .. admin.World.KeysInVault], admin.World.Logs.Text + admin.Bodies);
     }
 
