@@ -135,7 +135,16 @@ internal static class DemoCommand
     private static async Task PrintAdminAsync(WebApplication host, SecretClient secrets, CancellationToken cancellationToken)
     {
         var admin = WorkerHost.Addresses(host).FirstOrDefault()?.ToString().TrimEnd('/');
-        var viewer = (await secrets.GetSecretAsync(ViewerSecret, cancellationToken: cancellationToken)).Value.Value;
+        string viewer;
+        try
+        {
+            viewer = (await secrets.GetSecretAsync(ViewerSecret, cancellationToken: cancellationToken)).Value.Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            viewer = $"not stored yet, read it from the vault secret '{ViewerSecret}'";
+        }
+
         Console.WriteLine($"admin API:     {admin} (viewer key: {viewer}; the operator key is in the vault secret '{OperatorSecret}')");
         Console.WriteLine($"metrics:       {admin}{Admin.AdminRoutes.Metrics}");
     }
