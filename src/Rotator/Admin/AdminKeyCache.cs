@@ -145,8 +145,12 @@ internal sealed partial class AdminKeyCache(IVault vault, IOptionsMonitor<Rotato
 }
 
 /// <summary>Re-reads the admin keys' accepted hashes every <see cref="AdminOptions.RefreshInterval"/>.</summary>
-internal sealed class AdminKeyRefresher(AdminKeyCache cache, IOptionsMonitor<RotatorOptions> options, TimeProvider time) : BackgroundService
+internal sealed partial class AdminKeyRefresher(AdminKeyCache cache, IOptionsMonitor<RotatorOptions> options, TimeProvider time, ILogger<AdminKeyRefresher> logger) : BackgroundService
 {
+    // The exception's message is left out on purpose: it could quote a secret's value.
+    [LoggerMessage(EventId = 701, Level = LogLevel.Error, Message = "Admin keys: refreshing the accepted hashes failed unexpectedly ({Exception}); the hashes read before stay accepted")]
+    private static partial void LogRefreshFailed(ILogger logger, string exception);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.CurrentValue.Admin.Keys.Count == 0)
@@ -156,7 +160,16 @@ internal sealed class AdminKeyRefresher(AdminKeyCache cache, IOptionsMonitor<Rot
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            await cache.RefreshAsync(stoppingToken);
+            try
+            {
+                await cache.RefreshAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A refresh that fails in a way nobody foresaw must not stop the worker: the hashes read before stay accepted.
+                LogRefreshFailed(logger, e.GetType().FullName ?? e.GetType().Name);
+            }
+
             await Task.Delay(options.CurrentValue.Admin.RefreshInterval, time, stoppingToken);
         }
     }
