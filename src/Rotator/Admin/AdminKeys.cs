@@ -29,8 +29,17 @@ internal static class AdminKeys
 
     public static string ManagedName(string adminName) => NamePrefix + adminName;
 
-    /// <summary>Was this managed key derived from an admin key (rather than configured under <c>Rotator:Keys</c>)?</summary>
-    public static bool IsDerived(ManagedKeyOptions key) => Derived.TryGetValue(key, out _);
+    /// <summary>
+    /// Was this managed key derived from an admin key (rather than configured under <c>Rotator:Keys</c>)? Copies of the
+    /// options (a configuration reload copies them) are recognised by their probes, which only this worker answers.
+    /// </summary>
+    public static bool IsDerived(ManagedKeyOptions key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Derived.TryGetValue(key, out _)
+            || (key.Verifiers is { Count: > 0 } verifiers && key.Consumers is { } consumers
+                && verifiers.Concat(consumers).All(p => p is not null && ParseSelf(p) is not null));
+    }
 
     public static AdminKeyOptions? AdminOf(ManagedKeyOptions key) => Derived.TryGetValue(key, out var admin) ? admin : null;
 

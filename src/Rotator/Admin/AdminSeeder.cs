@@ -22,7 +22,11 @@ internal sealed partial class AdminSeeder(IVault vault, IOptionsMonitor<RotatorO
         var current = options.CurrentValue;
         foreach (var admin in current.Admin.Keys.Where(a => !string.IsNullOrEmpty(a.Seed)))
         {
-            var key = current.Keys.First(k => AdminKeys.AdminOf(k) == admin);
+            if (current.Keys.FirstOrDefault(k => k.Name == AdminKeys.ManagedName(admin.Name)) is not { } key)
+            {
+                continue;
+            }
+
             try
             {
                 await SeedAsync(admin, key, cancellationToken);

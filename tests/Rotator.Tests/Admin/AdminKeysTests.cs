@@ -59,6 +59,15 @@ public sealed class AdminKeysTests
     }
 
     [Fact]
+    public void IsDerived_ACopyOfTheOptions_StillRecognised()
+    {
+        var copy = System.Text.Json.JsonSerializer.Deserialize<ManagedKeyOptions>(System.Text.Json.JsonSerializer.Serialize(options.Keys[0]))!;
+
+        Assert.True(AdminKeys.IsDerived(copy));
+        Assert.False(AdminKeys.IsDerived(new ManagedKeyOptions { Name = "billing", Consumers = [new ProbeOptions { Url = new Uri("http://billing.svc/rotator/key") }] }));
+    }
+
+    [Fact]
     public void PostConfigure_Twice_AddsNothingMore()
     {
         new AdminKeyDerivation().PostConfigure(null, options);
