@@ -7,7 +7,7 @@ namespace Rotator.Configuration;
 internal sealed partial class RotatorOptionsValidator
 {
     /// <summary>A seed shorter than this is too easy to guess for a key that can rotate every other key.</summary>
-    public const int MinimumSeedLength = 32;
+    public const int MinimumSeedLength = 20;
 
     /// <summary>The keys configured under <c>Rotator:Keys</c>: the admin keys' own managed keys are checked as admin keys, here.</summary>
     private static List<ManagedKeyOptions?> ConfiguredKeys(RotatorOptions options) =>

@@ -79,7 +79,7 @@ public sealed class AdminValidationTests
         var admin = Admin();
         admin.Seed = "hunter2-secret";
 
-        var failure = ValidOptions.AssertSingleFailure(WithAdmin(admin), "Admin.Keys[ops].Seed", "at least 32");
+        var failure = ValidOptions.AssertSingleFailure(WithAdmin(admin), "Admin.Keys[ops].Seed", "at least 20");
 
         Assert.DoesNotContain("hunter2", failure, StringComparison.Ordinal);
     }
