@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Rotator.Admin;
 using Rotator.Configuration;
 using Rotator.Consumers;
 using Rotator.Consumers.Http;
@@ -55,6 +56,7 @@ internal static class RotatorHostExtensions
         services.AddSingleton<KeyStates>();
         services.AddSingleton<RotationHistory>();
         services.AddTransient<RotationJob>();
+        builder.AddAdmin();
 
         services.AddQuartz(q => q.UseInMemoryStore());
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
@@ -66,6 +68,7 @@ internal static class RotatorHostExtensions
     /// <summary>The endpoints on the admin port.</summary>
     public static WebApplication MapRotator(this WebApplication app)
     {
+        app.MapAdminApi();
         app.MapTelemetry();
         return app;
     }

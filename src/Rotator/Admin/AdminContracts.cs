@@ -65,6 +65,15 @@ public sealed record ProbeStatus(string Role, string Target, string Address, IRe
 /// <param name="RotationId">The rotation the action started or acted on, when known.</param>
 public sealed record ActionAccepted(string Key, string Action, string Actor, string? RotationId, Phase Phase, string? Message);
 
+/// <summary>The answer to <c>POST /pause</c> or <c>POST /resume</c> (202): the keys acted on, and those left alone with why.</summary>
+public sealed record BulkActionAccepted(string Action, string Actor, IReadOnlyList<ActionAccepted> Accepted, IReadOnlyList<KeySkipped> Skipped);
+
+/// <param name="Why">For example: the key needs attention, so only a resume by name (once checked) lets it go on.</param>
+public sealed record KeySkipped(string Key, Phase Phase, string Why);
+
+/// <summary>The optional JSON body of an action: <c>{"reason": "…"}</c> (the <c>reason</c> query parameter wins).</summary>
+public sealed record ActionBody(string? Reason);
+
 /// <summary>The authorization policies of the admin API: the two roles of <see cref="Configuration.AdminRole"/>.</summary>
 public static class AdminPolicies
 {

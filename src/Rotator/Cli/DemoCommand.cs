@@ -19,7 +19,12 @@ internal static class DemoCommand
 {
     public const string Secret = "demo-api-key";
     public const string Account = "demo";
+    public const string DemoKey = "demo";
     public const string ManagementSecret = "demo-vendor-management";
+    public const string ViewerKey = "viewer";
+    public const string ViewerSecret = "demo-admin-viewer";
+    public const string OperatorKey = "operator";
+    public const string OperatorSecret = "demo-admin-operator";
 
     /// <summary>Each rotation must finish within this, or the demo fails: the rollout timeout plus the schedule's wait.</summary>
     private static readonly TimeSpan PerRotationLimit = TimeSpan.FromMinutes(2);
@@ -69,7 +74,13 @@ internal static class DemoCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer:      {consumers[i].Name} probe {consumers[i].ProbeUri} (re-reads the vault every {refreshes[i].TotalSeconds:0.0} s)"));
         }
 
-        var builder = WorkerHost.CreateBuilder(config: null, Configuration(vault.Uri, vaultData, vendor.BaseUri, [.. consumers.Select(c => c.ProbeUri)]));
+        var config = Configuration(vault.Uri, vaultData, vendor.BaseUri, [.. consumers.Select(c => c.ProbeUri)]);
+        foreach (var (name, value) in AdminConfiguration())
+        {
+            config[name] = value;
+        }
+
+        var builder = WorkerHost.CreateBuilder(config: null, config);
         builder.AddRotator(localVaultAllowed: true);
         await using var host = WorkerHost.Build(builder);
         var observer = (RotationObserver)host.Services.GetService(typeof(RotationObserver))!;
@@ -81,6 +92,7 @@ internal static class DemoCommand
         try
         {
             await host.StartAsync(cancellationToken);
+            await PrintAdminAsync(host, secrets, cancellationToken);
             outcome = await progress.WaitAsync(PerRotationLimit * rotations, cancellationToken);
         }
         finally
@@ -97,6 +109,44 @@ internal static class DemoCommand
         var failed = consumers.Sum(c => c.FailedRequests);
         Console.WriteLine($"rotations: {progress.Completed}, consumer requests: {requests}, failed requests: {failed}");
         return outcome == 0 && failed == 0 && progress.Completed >= rotations ? 0 : 1;
+    }
+
+    /// <summary>The demo's admin keys: a viewer and an operator, each seeded with a fresh random value.</summary>
+    internal static Dictionary<string, string?> AdminConfiguration()
+    {
+        var generated = new Rotator.Configuration.IssuerOptions();
+        return new Dictionary<string, string?>
+        {
+            ["Rotator:Admin:Keys:0:Name"] = ViewerKey,
+            ["Rotator:Admin:Keys:0:Role"] = nameof(Rotator.Configuration.AdminRole.Viewer),
+            ["Rotator:Admin:Keys:0:Secret"] = ViewerSecret,
+            ["Rotator:Admin:Keys:0:Seed"] = Issuers.Generated.KeyGenerator.Generate(generated),
+            ["Rotator:Admin:Keys:1:Name"] = OperatorKey,
+            ["Rotator:Admin:Keys:1:Role"] = nameof(Rotator.Configuration.AdminRole.Operator),
+            ["Rotator:Admin:Keys:1:Secret"] = OperatorSecret,
+            ["Rotator:Admin:Keys:1:Seed"] = Issuers.Generated.KeyGenerator.Generate(generated),
+        };
+    }
+
+    /// <summary>
+    /// Where the admin API and the metrics listen, and the viewer key to call it with: read from the vault, as a person
+    /// would, because a folder kept from an earlier run has its own first key (a seed is used only once).
+    /// </summary>
+    private static async Task PrintAdminAsync(WebApplication host, SecretClient secrets, CancellationToken cancellationToken)
+    {
+        var admin = WorkerHost.Addresses(host).FirstOrDefault()?.ToString().TrimEnd('/');
+        string viewer;
+        try
+        {
+            viewer = (await secrets.GetSecretAsync(ViewerSecret, cancellationToken: cancellationToken)).Value.Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            viewer = $"not stored yet, read it from the vault secret '{ViewerSecret}'";
+        }
+
+        Console.WriteLine($"admin API:     {admin} (viewer key: {viewer}; the operator key is in the vault secret '{OperatorSecret}')");
+        Console.WriteLine($"metrics:       {admin}{Admin.AdminRoutes.Metrics}");
     }
 
     private static async Task StoreManagementTokenAsync(SecretClient secrets, string token, CancellationToken cancellationToken)
@@ -133,7 +183,7 @@ internal static class DemoCommand
             ["Rotator:Retry:BaseDelay"] = "00:00:00.200",
             ["Rotator:LeaseCheckDelay"] = "00:00:00.050",
             ["Rotator:Retry:MaxDelay"] = "00:00:02",
-            ["Rotator:Keys:0:Name"] = "demo",
+            ["Rotator:Keys:0:Name"] = DemoKey,
             ["Rotator:Keys:0:Secret"] = Secret,
             ["Rotator:Keys:0:Bootstrap"] = "true",
             ["Rotator:Keys:0:Schedule:Interval"] = "00:00:03",
@@ -177,6 +227,12 @@ internal static class DemoCommand
 
         public void OnExecuted(string key, ExecutionResult result)
         {
+            // Only the demo key counts: the admin keys rotate on their own schedule.
+            if (key != DemoKey)
+            {
+                return;
+            }
+
             if (result.Completed is { } record)
             {
                 var took = clock.Elapsed - lastCompletion;

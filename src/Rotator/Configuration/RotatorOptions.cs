@@ -39,6 +39,12 @@ public sealed class AdminOptions
 
     /// <summary>The named API keys that may call the admin API. Each is a generated managed key of its own.</summary>
     public List<AdminKeyOptions> Keys { get; set; } = [];
+
+    /// <summary>How often the worker re-reads the admin keys' <c>-accepted</c> secrets (and at most how often a miss makes it look again).</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How the admin keys' rotations roll out; the worker is their verifier, and callers read the vault each time.</summary>
+    public RolloutOptions Rollout { get; set; } = new();
 }
 
 public enum AdminRole

@@ -45,19 +45,10 @@ internal sealed partial class RotatorOptionsValidator(bool localVaultAllowed) : 
         CheckVault(options.Vault, failures);
         CheckRetry(options.Retry, failures);
         CheckLease(options, failures);
-        CheckKeys(options.Keys ?? [], failures);
-        CheckAdmin(options.Admin, failures);
+        CheckKeys(ConfiguredKeys(options), failures);
+        CheckAdmin(options, failures);
         CheckWebhook(options.Webhook, failures);
         return failures;
-    }
-
-    private static void CheckAdmin(AdminOptions? admin, List<string> failures)
-    {
-        if (admin is null || string.IsNullOrWhiteSpace(admin.Urls)
-            || admin.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Any(u => !Uri.TryCreate(u.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-        {
-            failures.Add($"Rotator:Admin:Urls: \"{admin?.Urls}\" is not a list of http(s) URLs to listen on; write for example \"http://0.0.0.0:8080\".");
-        }
     }
 
     private void CheckVault(VaultOptions? vault, List<string> failures)
