@@ -95,9 +95,9 @@ internal static class WorkerHost
         await using var host = builder.Build();
         try
         {
-            _ = host.Services.GetRequiredService<IOptions<RotatorOptions>>().Value;
-            var keys = host.Services.GetRequiredService<IOptions<RotatorOptions>>().Value.Keys.Count;
-            await Console.Out.WriteLineAsync($"Configuration is valid: {keys} managed key(s).".AsMemory(), cancellationToken);
+            var options = host.Services.GetRequiredService<IOptions<RotatorOptions>>().Value;
+            var keys = options.Keys.Count(k => !Admin.AdminKeys.IsDerived(k));
+            await Console.Out.WriteLineAsync($"Configuration is valid: {keys} managed key(s), {options.Admin.Keys.Count} admin key(s).".AsMemory(), cancellationToken);
             return 0;
         }
         catch (OptionsValidationException e)

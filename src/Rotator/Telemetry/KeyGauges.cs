@@ -16,9 +16,9 @@ internal static class KeyGauges
 
     /// <summary>Each configured key's Schedule.MaxAge in seconds, for alerts on <c>age &gt; max age</c>; keys without one are left out.</summary>
     public static IEnumerable<Measurement<double>> MaxAges(RotatorOptions options) =>
-        (options.Keys ?? []).Where(k => k.Schedule?.MaxAge is not null).Select(k => (k.Name, k.Schedule.MaxAge!.Value))
-            .Concat((options.Admin?.Keys ?? []).Where(k => k.Schedule?.MaxAge is not null).Select(k => (k.Name, k.Schedule.MaxAge!.Value)))
-            .Select(k => new Measurement<double>(k.Value.TotalSeconds, Key(k.Name)));
+        // The admin keys are among the keys (as admin-<name>), so their series match their age's.
+        (options.Keys ?? []).Where(k => k.Schedule?.MaxAge is not null)
+            .Select(k => new Measurement<double>(k.Schedule.MaxAge!.Value.TotalSeconds, Key(k.Name)));
 
     /// <summary>Unix time of each key's last completed rotation, for "no successful rotation in N days" alerts; keys never rotated are left out.</summary>
     public static IEnumerable<Measurement<double>> LastCompleted(IEnumerable<KeyState> states) =>

@@ -39,7 +39,7 @@ internal static class ValidateCommand
             return WorkerHost.ConfigurationError;
         }
 
-        await output.WriteLineAsync($"Configuration is valid: {options.Keys.Count} managed key(s), {options.Admin.Keys.Count} admin key(s).");
+        await output.WriteLineAsync($"Configuration is valid: {options.Keys.Count(k => !Admin.AdminKeys.IsDerived(k))} managed key(s), {options.Admin.Keys.Count} admin key(s).");
         var report = new ValidationReport();
         IReadOnlySet<string> readable = new HashSet<string>();
         if (options.Vault.Uri is null)
