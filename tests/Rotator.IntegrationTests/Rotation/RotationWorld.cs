@@ -50,6 +50,9 @@ internal sealed class RotationWorld : IAsyncDisposable
 
     public IHost Worker { get; private set; } = null!;
 
+    /// <summary>The local vault's data folder: its token and certificate, for other clients (the CLI) to use.</summary>
+    public string VaultData => around.VaultData;
+
     /// <summary>Where the running worker's admin API, health and metrics answer.</summary>
     public Uri AdminAddress => WorkerHost.Addresses(Worker)[0];
 
