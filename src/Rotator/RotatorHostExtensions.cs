@@ -46,7 +46,8 @@ internal static class RotatorHostExtensions
         services.AddSingleton<IConsumerProbe>(sp => new HttpConsumerProbe(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProbeHttpClient),
             sp.GetRequiredService<IAddressResolver>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HttpConsumerProbe>>()));
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HttpConsumerProbe>>(),
+            sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<GateMemory>();
         services.AddSingleton<WorkerIdentity>();

@@ -19,15 +19,19 @@ internal sealed partial class HttpConsumerProbe : IConsumerProbe
     private readonly HttpClient http;
     private readonly IAddressResolver resolver;
     private readonly ILogger logger;
+    private readonly TimeProvider time;
 
-    public HttpConsumerProbe(HttpClient http, IAddressResolver resolver, ILogger logger)
+    /// <param name="time">The clock each address's <see cref="ProbeOptions.Timeout"/> runs on.</param>
+    public HttpConsumerProbe(HttpClient http, IAddressResolver resolver, ILogger logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(resolver);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
         this.http = http;
         this.resolver = resolver;
         this.logger = logger;
+        this.time = time;
     }
 
     public async Task<IReadOnlyList<ProbeObservation>> PollAsync(IReadOnlyList<ProbeOptions> probes, ProbeRole role, CancellationToken cancellationToken)
@@ -100,8 +104,8 @@ internal sealed partial class HttpConsumerProbe : IConsumerProbe
             : $"{HostForHeader(url)}:{url.Port.ToString(CultureInfo.InvariantCulture)}";
 
         var timeout = probe.Timeout > TimeSpan.Zero ? probe.Timeout : Timeout.InfiniteTimeSpan;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        linked.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         ProbeObservation observation;
         try
         {

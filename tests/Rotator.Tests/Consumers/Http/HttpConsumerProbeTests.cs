@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Time.Testing;
 using Rotator.Configuration;
 using Rotator.Consumers;
 using Rotator.Consumers.Http;
@@ -57,7 +58,7 @@ public sealed class HttpConsumerProbeTests : IAsyncDisposable
 
     private static Func<RecordedRequest, Task<(int, string)>> Answers(int status, string body) => _ => Task.FromResult((status, body));
 
-    private HttpConsumerProbe Probe(IAddressResolver resolver) => new(http, resolver, log);
+    private HttpConsumerProbe Probe(IAddressResolver resolver, TimeProvider? time = null) => new(http, resolver, log, time ?? TimeProvider.System);
 
     private static ProbeOptions Consumer(int port, int minAddresses = 1, string host = "billing.test") => new()
     {
@@ -119,11 +120,22 @@ public sealed class HttpConsumerProbeTests : IAsyncDisposable
     public async Task An_address_that_hangs_times_out_into_an_error()
     {
         var port = await StartReplicasAsync(Reports(NewPrint));
-        servers[0].Handler = (_, context) => ScriptedServer.HangAsync(context);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        servers[0].Handler = (_, context) =>
+        {
+            arrived.TrySetResult();
+            return ScriptedServer.HangAsync(context);
+        };
         var probe = Consumer(port);
-        probe.Timeout = TimeSpan.FromMilliseconds(200);
+        var time = new FakeTimeProvider();
 
-        var observation = Assert.Single(await Probe(new FakeResolver(Replicas[..1])).PollAsync([probe], ProbeRole.Consumer, CancellationToken.None));
+        // The timeout runs on Rotator's clock: nothing gives up until that clock passes it.
+        var polling = Probe(new FakeResolver(Replicas[..1]), time).PollAsync([probe], ProbeRole.Consumer, CancellationToken.None);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(probe.Timeout - TimeSpan.FromSeconds(1));
+        Assert.False(polling.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var observation = Assert.Single(await polling);
 
         Assert.Contains("did not answer within", observation.Error, StringComparison.Ordinal);
     }
