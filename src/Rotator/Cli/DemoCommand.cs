@@ -107,6 +107,12 @@ internal static class DemoCommand
 
         var requests = consumers.Sum(c => c.Requests);
         var failed = consumers.Sum(c => c.FailedRequests);
+        using (var self = Process.GetCurrentProcess())
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"memory: peak working set {self.PeakWorkingSet64 / (1024 * 1024)} MiB, managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1024 * 1024)} MiB (vault, vendor, consumers and worker in one process)"));
+        }
+
         Console.WriteLine($"rotations: {progress.Completed}, consumer requests: {requests}, failed requests: {failed}");
         return outcome == 0 && failed == 0 && progress.Completed >= rotations ? 0 : 1;
     }

@@ -29,6 +29,7 @@ public sealed partial class DemoProcessTests : IDisposable
         Assert.True(exit == 0, demo.Output);
         var summary = Summary().Match(demo.Lines.Last());
         Assert.True(summary.Success, $"last line is not the summary: {demo.Lines.Last()}");
+        Assert.Matches(@"^memory: peak working set \d+ MiB, managed heap \d+ MiB", demo.Lines[^2]);
         Assert.Equal("2", summary.Groups[1].Value);
         Assert.True(long.Parse(summary.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= 100);
         Assert.Equal("0", summary.Groups[3].Value);
