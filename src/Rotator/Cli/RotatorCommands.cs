@@ -21,9 +21,8 @@ internal static class RotatorCommands
 
         var offline = new Option<bool>("--offline") { Description = "Check the configuration only: no vault, vendor or probe is asked." };
         var validate = new Command("validate", "Check the configuration, the vault permissions, each vendor's List request and each probe, changing nothing: zero when all pass, non-zero with one line per problem.") { config, offline };
-        validate.SetAction((result, ct) => result.GetValue(offline)
-            ? WorkerHost.ValidateAsync(result.GetValue(config), ct)
-            : Validation.ValidateCommand.RunAsync(result.GetValue(config), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, ct));
+        validate.SetAction((result, ct) => Validation.ValidateCommand.RunAsync(
+            result.GetValue(config), result.GetValue(offline), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, ct));
 
         var rotations = new Option<int>("--rotations") { Description = "Stop after this many completed rotations.", DefaultValueFactory = _ => 3 };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Keep the local vault's and the sample vendor's state here; a demo started again with the same folder resumes." };

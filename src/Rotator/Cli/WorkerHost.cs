@@ -88,25 +88,6 @@ internal static class WorkerHost
         }
     }
 
-    public static async Task<int> ValidateAsync(FileInfo? config, CancellationToken cancellationToken)
-    {
-        var builder = CreateBuilder(config);
-        builder.AddRotator(localVaultAllowed: builder.Environment.IsDevelopment());
-        await using var host = builder.Build();
-        try
-        {
-            var options = host.Services.GetRequiredService<IOptions<RotatorOptions>>().Value;
-            var keys = options.Keys.Count(k => !Admin.AdminKeys.IsDerived(k));
-            await Console.Out.WriteLineAsync($"Configuration is valid: {keys} managed key(s), {options.Admin.Keys.Count} admin key(s).".AsMemory(), cancellationToken);
-            return 0;
-        }
-        catch (OptionsValidationException e)
-        {
-            await PrintProblemsAsync(e.Failures);
-            return ConfigurationError;
-        }
-    }
-
     internal static async Task PrintProblemsAsync(IEnumerable<string> failures, TextWriter? error = null)
     {
         error ??= Console.Error;

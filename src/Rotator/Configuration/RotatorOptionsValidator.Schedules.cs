@@ -44,10 +44,10 @@ internal sealed partial class RotatorOptionsValidator
 
         var start = CheckTime($"{at}.Start", window.Start, "02:00", failures);
         var end = CheckTime($"{at}.End", window.End, "05:00", failures);
-        if (start is not null && end is not null && jitter > TimeSpan.Zero && jitter >= Schedules.Length(window))
+        if (start is not null && end is not null && jitter > TimeSpan.Zero && Schedules.Length(window) is var open && jitter >= open)
         {
             failures.Add(
-                $"{at}: the window is open for {Format(Schedules.Length(window))}, not longer than Schedule.Jitter {Format(jitter)}, so jitter could push every rotation past the window's end; "
+                $"{at}: the window is open for {Format(open)}, not longer than Schedule.Jitter {Format(jitter)}, so jitter could push every rotation past the window's end; "
                 + "make the jitter shorter than the window or the window longer.");
         }
     }

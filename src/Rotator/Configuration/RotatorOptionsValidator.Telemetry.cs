@@ -15,7 +15,7 @@ internal sealed partial class RotatorOptionsValidator
         }
 
         const string Section = "Rotator:Webhook";
-        if (webhook.Url is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
+        if (webhook.Url is { } url && !IsAbsolute(url, Uri.UriSchemeHttp, Uri.UriSchemeHttps))
         {
             failures.Add($"{Section}:Url: not an absolute http(s) URL; write the full address the notifications are POSTed to, e.g. \"https://hooks.example.com/rotator\" (from a Secret, through Rotator__Webhook__Url).");
         }
@@ -33,10 +33,7 @@ internal sealed partial class RotatorOptionsValidator
             }
         }
 
-        if (webhook.Timeout <= TimeSpan.Zero)
-        {
-            failures.Add($"{Section}:Timeout: {webhook.Timeout} must be positive, e.g. \"00:00:10\".");
-        }
+        Positive($"{Section}:Timeout", webhook.Timeout, "00:00:10", failures);
 
         if (webhook.MaxAttempts < 1)
         {
@@ -45,7 +42,7 @@ internal sealed partial class RotatorOptionsValidator
 
         if (webhook.BaseDelay <= TimeSpan.Zero || webhook.MaxDelay < webhook.BaseDelay)
         {
-            failures.Add($"{Section}:BaseDelay/MaxDelay: {webhook.BaseDelay}/{webhook.MaxDelay}: the base delay must be positive and no longer than the maximum, e.g. \"00:00:02\" and \"00:01:00\".");
+            failures.Add($"{Section}:BaseDelay/MaxDelay: {Format(webhook.BaseDelay)}/{Format(webhook.MaxDelay)}: the base delay must be positive and no longer than the maximum, e.g. \"00:00:02\" and \"00:01:00\".");
         }
 
         if (webhook.QueueCapacity < 1)

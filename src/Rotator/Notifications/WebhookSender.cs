@@ -61,7 +61,7 @@ internal sealed partial class WebhookSender(
         var body = WebhookPayload.Format(outcome, webhook.Kind ?? WebhookFormat.Json);
         var client = clients.CreateClient(HttpClientName);
         var attempts = 0;
-        string? lastProblem = null;
+        string lastProblem;
         try
         {
             using var response = await Pipeline(webhook, (attempt, problem) => LogRetry(logger, @event, outcome.Key, attempt, problem)).ExecuteAsync(
@@ -69,9 +69,7 @@ internal sealed partial class WebhookSender(
                 {
                     attempts++;
                     using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                    var answer = await client.SendAsync(request, ct);
-                    lastProblem = answer.IsSuccessStatusCode ? null : $"HTTP {(int)answer.StatusCode}";
-                    return answer;
+                    return await client.SendAsync(request, ct);
                 },
                 cancellationToken);
             if (response.IsSuccessStatusCode)
@@ -90,7 +88,7 @@ internal sealed partial class WebhookSender(
         }
 
         Count(@event, "failed");
-        LogGaveUp(logger, @event, outcome.Key, outcome.RotationId, attempts, lastProblem ?? "unknown");
+        LogGaveUp(logger, @event, outcome.Key, outcome.RotationId, attempts, lastProblem);
         return false;
     }
 

@@ -147,6 +147,7 @@ public sealed record ControlRecord
     {
         string? Get(string name) => tags.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
         var trigger = Get(Tags.Trigger);
+        var flags = Get(Tags.Flags)?.Split(',') ?? [];
         var colon = trigger?.IndexOf(':', StringComparison.Ordinal) ?? -1;
         return new ControlRecord
         {
@@ -162,11 +163,11 @@ public sealed record ControlRecord
             Error = Get(Tags.Error),
             Paused = Get(Tags.Paused) == "true",
             Lease = Rotation.Lease.Parse(Get(Tags.Lease)),
-            Emergency = ParseEmergency(Get(Tags.Flags), out var since),
+            Emergency = ParseEmergency(Flag(flags, EmergencyFlag), out var since),
             EmergencySince = since,
-            Forced = Get(Tags.Flags)?.Split(',').Contains("forced") == true,
+            Forced = flags.Contains(ForcedFlag),
             Suspects = Get(Tags.Suspects)?.Split(',').Select(KeyRef.Parse).OfType<KeyRef>().ToList() ?? [],
-            Held = ParseHeld(Get(Tags.Flags)),
+            Held = Enum.TryParse<Phase>(Flag(flags, HeldFlag), out var held) ? held : null,
             Note = Get(Tags.Note),
             Steps = StepsTag.Parse(Get(Tags.Steps)),
         };
@@ -177,12 +178,12 @@ public sealed record ControlRecord
         var flags = new List<string>();
         if (Emergency is { } suspect)
         {
-            flags.Add($"emergency-{suspect.ToString().ToLowerInvariant()}@{EmergencySince?.ToString("O", CultureInfo.InvariantCulture)}");
+            flags.Add($"{EmergencyFlag}{suspect.ToString().ToLowerInvariant()}@{EmergencySince?.ToString("O", CultureInfo.InvariantCulture)}");
         }
 
         if (Forced)
         {
-            flags.Add("forced");
+            flags.Add(ForcedFlag);
         }
 
         if (Held is { } held)
@@ -193,18 +194,18 @@ public sealed record ControlRecord
         return flags.Count == 0 ? null : string.Join(',', flags);
     }
 
+    private const string EmergencyFlag = "emergency-";
+    private const string ForcedFlag = "forced";
     private const string HeldFlag = "held-";
 
-    private static Phase? ParseHeld(string? flags)
-    {
-        var flag = flags?.Split(',').FirstOrDefault(f => f.StartsWith(HeldFlag, StringComparison.Ordinal));
-        return Enum.TryParse<Phase>(flag?[HeldFlag.Length..], out var held) ? held : null;
-    }
+    /// <summary>The rest of the first flag that starts with <paramref name="prefix"/>, or null.</summary>
+    private static string? Flag(string[] flags, string prefix) =>
+        flags.FirstOrDefault(f => f.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
 
-    private static Suspect? ParseEmergency(string? flags, out DateTimeOffset? since)
+    /// <param name="flag">What follows "emergency-": the suspect, then "@" and since when.</param>
+    private static Suspect? ParseEmergency(string? flag, out DateTimeOffset? since)
     {
         since = null;
-        var flag = flags?.Split(',').FirstOrDefault(f => f.StartsWith("emergency-", StringComparison.Ordinal));
         if (flag is null)
         {
             return null;
@@ -212,7 +213,7 @@ public sealed record ControlRecord
 
         var at = flag.IndexOf('@', StringComparison.Ordinal);
         since = at < 0 ? null : Time(flag[(at + 1)..]);
-        return Enum.TryParse<Suspect>(at < 0 ? flag["emergency-".Length..] : flag["emergency-".Length..at], ignoreCase: true, out var suspect) ? suspect : null;
+        return Enum.TryParse<Suspect>(at < 0 ? flag : flag[..at], ignoreCase: true, out var suspect) ? suspect : null;
     }
 
     /// <summary>Key Vault allows 512 characters per tag value; reasons are cut to 256 so nothing else is crowded out.</summary>

@@ -42,17 +42,20 @@ internal sealed class KeyStates
     /// <summary>Forgets a key that left the configuration.</summary>
     public void Forget(string key) => states.TryRemove(key, out _);
 
-    private void Record(string key, ExecutionResult result) => states.AddOrUpdate(
-        key,
-        _ => new KeyState(key, result.Record ?? new ControlRecord(), result.Current, result.Observations ?? [], result.RunAgainAt, result.Error, time.GetUtcNow()),
-        (_, previous) => new KeyState(
+    private void Record(string key, ExecutionResult result)
+    {
+        // What this execution did not see, the previous state still knows.
+        KeyState Next(KeyState? previous) => new(
             key,
-            result.Record ?? previous.Record,
-            result.Current ?? previous.Current,
-            result.Observations ?? previous.Observations,
+            result.Record ?? previous?.Record ?? new ControlRecord(),
+            result.Current ?? previous?.Current,
+            result.Observations ?? previous?.Observations ?? [],
             result.RunAgainAt,
             result.Error,
-            time.GetUtcNow()));
+            time.GetUtcNow());
+
+        states.AddOrUpdate(key, _ => Next(null), (_, previous) => Next(previous));
+    }
 
     private void Record(RotationTransition transition) => states.AddOrUpdate(
         transition.Key,

@@ -137,7 +137,7 @@ internal sealed class ConfigurationReloader(
                 }
             }
 
-            plan = ReloadPlanner.Plan(current, desired, [], phases);
+            plan = ReloadPlanner.Plan(current, desired, phases);
             if (announce || plan.Applied.Any())
             {
                 monitor.Replace(plan.Effective);

@@ -31,9 +31,8 @@ internal sealed record PlannedChange(string Key, KeyChange Change, string? Waits
 
 /// <summary>The outcome of comparing the options in force with a newly read configuration.</summary>
 /// <param name="Effective">The options to put in force: the new ones, except where a change waits (the old key definition stays) or needs a restart (the old setting stays).</param>
-/// <param name="Rejected">The new configuration's problems; when there are any, nothing changes.</param>
 /// <param name="RestartNeeded">Settings that changed but only take effect after a restart.</param>
-internal sealed record ReloadPlan(RotatorOptions Effective, IReadOnlyList<PlannedChange> Changes, IReadOnlyList<string> Rejected, IReadOnlyList<string> RestartNeeded)
+internal sealed record ReloadPlan(RotatorOptions Effective, IReadOnlyList<PlannedChange> Changes, IReadOnlyList<string> RestartNeeded)
 {
     public IEnumerable<PlannedChange> Applied => Changes.Where(c => !c.Deferred);
 
@@ -41,8 +40,8 @@ internal sealed record ReloadPlan(RotatorOptions Effective, IReadOnlyList<Planne
 }
 
 /// <summary>
-/// Decides, as a pure function, what a configuration change does: reject it (it has problems), apply each key's change
-/// now, or let it wait. Removing a key, or changing its secret, issuer type or account, waits while the key is not at
+/// Decides, as a pure function, what a valid configuration change does: apply each key's change now, or let it wait
+/// (an invalid one never gets here: the reloader rejects it). Removing a key, or changing its secret, issuer type or account, waits while the key is not at
 /// rest (Idle or Completed), so that a rotation in flight finishes under the definition it started with.
 /// </summary>
 internal static class ReloadPlanner
@@ -61,15 +60,9 @@ internal static class ReloadPlanner
 
     /// <param name="current">The options in force.</param>
     /// <param name="desired">The newly read options; not changed (the result is built in a copy).</param>
-    /// <param name="problems">What validation found wrong with <paramref name="desired"/>.</param>
     /// <param name="phases">The phase of each key in <see cref="PhasesNeeded"/>; a key missing here counts as not at rest.</param>
-    public static ReloadPlan Plan(RotatorOptions current, RotatorOptions desired, IReadOnlyList<string> problems, IReadOnlyDictionary<string, Phase> phases)
+    public static ReloadPlan Plan(RotatorOptions current, RotatorOptions desired, IReadOnlyDictionary<string, Phase> phases)
     {
-        if (problems.Count > 0)
-        {
-            return new ReloadPlan(current, [], problems, []);
-        }
-
         var old = current.Keys.ToDictionary(k => k.Name, StringComparer.Ordinal);
         var wanted = desired.Keys.ToDictionary(k => k.Name, StringComparer.Ordinal);
         var changes = new Dictionary<string, PlannedChange>(StringComparer.Ordinal);
@@ -147,7 +140,7 @@ internal static class ReloadPlanner
             effective.WorkerId = current.WorkerId;
         }
 
-        return new ReloadPlan(effective, [.. changes.Values.OrderBy(c => c.Key, StringComparer.Ordinal)], [], restart);
+        return new ReloadPlan(effective, [.. changes.Values.OrderBy(c => c.Key, StringComparer.Ordinal)], restart);
     }
 
     /// <summary>The desired keys in their order, with each waiting key's old definition in its place (a waiting removal at the end).</summary>

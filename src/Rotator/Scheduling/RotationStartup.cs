@@ -1,16 +1,12 @@
 using Microsoft.Extensions.Options;
 using Quartz;
 using Rotator.Configuration;
-using Rotator.Rotation;
 
 namespace Rotator.Scheduling;
 
 /// <summary>At start-up, registers every managed key with the scheduler and reconciles each once, so rotations in flight resume.</summary>
-/// <param name="states">Taken here so that it listens before the first execution.</param>
-internal sealed class RotationStartup(ISchedulerFactory schedulers, RotationScheduler scheduler, IOptionsMonitor<RotatorOptions> options, KeyStates states) : IHostedService
+internal sealed class RotationStartup(ISchedulerFactory schedulers, RotationScheduler scheduler, IOptionsMonitor<RotatorOptions> options) : IHostedService
 {
-    public KeyStates States { get; } = states;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var quartz = await schedulers.GetScheduler(cancellationToken);

@@ -10,23 +10,9 @@ public class ReloadPlannerTests
     private static readonly IReadOnlyDictionary<string, Phase> AllIdle = new Dictionary<string, Phase> { ["billing"] = Phase.Idle, ["internal-api"] = Phase.Completed };
 
     [Fact]
-    public void Plan_WithProblems_RejectsAndKeepsTheOptionsInForce()
-    {
-        var current = ValidOptions.Create();
-        var desired = ValidOptions.Create();
-        desired.Keys.Clear();
-
-        var plan = ReloadPlanner.Plan(current, desired, ["Keys[billing].Schedule: broken."], AllIdle);
-
-        Assert.Same(current, plan.Effective);
-        Assert.Empty(plan.Changes);
-        Assert.Equal(["Keys[billing].Schedule: broken."], plan.Rejected);
-    }
-
-    [Fact]
     public void Plan_NothingChanged_HasNoChanges()
     {
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), ValidOptions.Create(), [], AllIdle);
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), ValidOptions.Create(), AllIdle);
 
         Assert.Empty(plan.Changes);
         Assert.Empty(plan.RestartNeeded);
@@ -38,7 +24,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         desired.Keys.Add(Key("payments", "payments-key"));
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], AllIdle);
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, AllIdle);
 
         Assert.Equal([new PlannedChange("payments", KeyChange.Added)], plan.Changes);
         Assert.Contains(plan.Effective.Keys, k => k.Name == "payments");
@@ -50,7 +36,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         desired.BillingKey().Schedule = new ScheduleOptions { Interval = TimeSpan.FromDays(30), Window = MaintenanceWindowTests.Window("Mon", "02:00", "05:00") };
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], new Dictionary<string, Phase> { ["billing"] = Phase.RollingOut });
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, new Dictionary<string, Phase> { ["billing"] = Phase.RollingOut });
 
         Assert.Equal([new PlannedChange("billing", KeyChange.Rescheduled)], plan.Changes);
         Assert.Equal(TimeSpan.FromDays(30), plan.Effective.BillingKey().Schedule.Interval);
@@ -62,7 +48,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         desired.BillingKey().Rollout.PollInterval = TimeSpan.FromSeconds(10);
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], AllIdle);
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, AllIdle);
 
         Assert.Equal([new PlannedChange("billing", KeyChange.Updated)], plan.Changes);
     }
@@ -84,7 +70,7 @@ public class ReloadPlannerTests
         change(desired);
 
         Assert.Contains("billing", ReloadPlanner.PhasesNeeded(ValidOptions.Create(), desired));
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], new Dictionary<string, Phase> { ["billing"] = Phase.Completed });
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, new Dictionary<string, Phase> { ["billing"] = Phase.Completed });
 
         var planned = Assert.Single(plan.Changes);
         Assert.Equal(new PlannedChange("billing", expected), planned);
@@ -101,7 +87,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         change(desired);
 
-        var plan = ReloadPlanner.Plan(current, desired, [], new Dictionary<string, Phase> { ["billing"] = Phase.RollingOut, ["internal-api"] = Phase.Idle });
+        var plan = ReloadPlanner.Plan(current, desired, new Dictionary<string, Phase> { ["billing"] = Phase.RollingOut, ["internal-api"] = Phase.Idle });
 
         var planned = Assert.Single(plan.Changes);
         Assert.Equal(expected, planned.Change);
@@ -122,7 +108,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         desired.Keys.RemoveAt(0);
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], new Dictionary<string, Phase> { ["billing"] = phase });
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, new Dictionary<string, Phase> { ["billing"] = phase });
 
         Assert.True(Assert.Single(plan.Changes).Deferred);
     }
@@ -133,7 +119,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         desired.Keys.RemoveAt(0);
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], new Dictionary<string, Phase>());
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, new Dictionary<string, Phase>());
 
         Assert.Contains("could not be read", Assert.Single(plan.Changes).Waits, StringComparison.Ordinal);
     }
@@ -145,7 +131,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         desired.BillingKey().Name = "billing-v2";
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], new Dictionary<string, Phase> { ["billing"] = Phase.Revoking });
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, new Dictionary<string, Phase> { ["billing"] = Phase.Revoking });
 
         Assert.Equal(2, plan.Changes.Count);
         Assert.All(plan.Changes, c => Assert.True(c.Deferred));
@@ -159,9 +145,9 @@ public class ReloadPlannerTests
         var current = ValidOptions.Create();
         var desired = ValidOptions.Create();
         desired.Keys.RemoveAt(0);
-        var waiting = ReloadPlanner.Plan(current, desired, [], new Dictionary<string, Phase> { ["billing"] = Phase.RollingOut });
+        var waiting = ReloadPlanner.Plan(current, desired, new Dictionary<string, Phase> { ["billing"] = Phase.RollingOut });
 
-        var later = ReloadPlanner.Plan(waiting.Effective, desired, [], new Dictionary<string, Phase> { ["billing"] = Phase.Completed });
+        var later = ReloadPlanner.Plan(waiting.Effective, desired, new Dictionary<string, Phase> { ["billing"] = Phase.Completed });
 
         Assert.Equal([new PlannedChange("billing", KeyChange.Removed)], later.Changes);
         Assert.Equal(["internal-api"], later.Effective.Keys.Select(k => k.Name));
@@ -176,7 +162,7 @@ public class ReloadPlannerTests
         desired.WorkerId = "rotator-b";
         desired.Retry.MaxAttempts = 3;
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], AllIdle);
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, AllIdle);
 
         Assert.Equal(["Rotator:Vault", "Rotator:Admin:Urls", "Rotator:WorkerId"], plan.RestartNeeded);
         Assert.Equal(new Uri("https://my-vault.vault.azure.net/"), plan.Effective.Vault.Uri);
@@ -191,7 +177,7 @@ public class ReloadPlannerTests
         var desired = ValidOptions.Create();
         desired.Keys.Add(Key("payments", "payments-key"));
 
-        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, [], AllIdle);
+        var plan = ReloadPlanner.Plan(ValidOptions.Create(), desired, AllIdle);
         desired.Keys[2].Secret = "changed-later";
 
         Assert.Equal("payments-key", plan.Effective.Keys[2].Secret);

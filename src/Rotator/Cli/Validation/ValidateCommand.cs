@@ -23,7 +23,8 @@ internal static class ValidateCommand
         ["Serilog:MinimumLevel:Override:Microsoft"] = "Error",
     };
 
-    public static async Task<int> RunAsync(FileInfo? config, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <param name="offline">Check the configuration only: no vault, vendor or probe is asked.</param>
+    public static async Task<int> RunAsync(FileInfo? config, bool offline, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var builder = WorkerHost.CreateBuilder(config, QuietLogs);
         builder.AddRotator(localVaultAllowed: builder.Environment.IsDevelopment());
@@ -40,6 +41,11 @@ internal static class ValidateCommand
         }
 
         await output.WriteLineAsync($"Configuration is valid: {options.Keys.Count(k => !Admin.AdminKeys.IsDerived(k))} managed key(s), {options.Admin.Keys.Count} admin key(s).");
+        if (offline)
+        {
+            return 0;
+        }
+
         var report = new ValidationReport();
         IReadOnlySet<string> readable = new HashSet<string>();
         if (options.Vault.Uri is null)
