@@ -27,8 +27,7 @@ internal sealed class ReachabilityCheck(IIssuerFactory issuers, IConsumerProbe p
             report.VendorListings++;
             try
             {
-                var listed = await issuers.Create(key).ListAsync(cancellationToken);
-                _ = listed.Count;
+                await issuers.Create(key).ListAsync(cancellationToken);
             }
             catch (IssuerException e)
             {

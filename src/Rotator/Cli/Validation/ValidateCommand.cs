@@ -71,8 +71,10 @@ internal static class ValidateCommand
         }
 
         var reachability = new ReachabilityCheck(host.Services.GetRequiredService<IIssuerFactory>(), host.Services.GetRequiredService<IConsumerProbe>());
-        await reachability.CheckVendorsAsync(options.Keys, readable, report, cancellationToken);
-        await reachability.CheckProbesAsync(options.Keys, report, cancellationToken);
+        // The admin keys' probes are answered inside the worker, by its own cache of accepted keys: nothing to reach.
+        var managed = options.Keys.Where(k => !Admin.AdminKeys.IsDerived(k)).ToList();
+        await reachability.CheckVendorsAsync(managed, readable, report, cancellationToken);
+        await reachability.CheckProbesAsync(managed, report, cancellationToken);
 
         await output.WriteLineAsync($"Checked: {report.SecretsChecked} secret(s) in the vault, {report.VendorListings} vendor listing(s), {report.ProbeAddresses} probe address(es).");
         foreach (var note in report.Notes.Append(VaultAccessCheck.WriteNote))
