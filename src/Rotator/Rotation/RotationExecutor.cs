@@ -236,12 +236,6 @@ internal sealed partial class RotationExecutor(
         var changed = decision.Changes(from);
         var record = run.PendingRecord is { } pending && decision.Next == Phase.Intent ? pending : run.Record;
         run.PendingRecord = null;
-        var newRotation = record.RotationId != run.Record.RotationId;
-        if (changed || newRotation)
-        {
-            record = record.Step(decision.Next, now, newRotation);
-        }
-
         // Failures between mint and store count together: going back and forth between Intent and Minted is no progress.
         var progressed = changed && decision.Next is not (Phase.Intent or Phase.Minted);
         record = record with
@@ -331,13 +325,13 @@ internal sealed partial class RotationExecutor(
             && !(run.Record.Lease is { } lease && lease.HeldByAnotherAt(Me, time.GetUtcNow())))
         {
             var fingerprint = stored.Tags.GetValueOrDefault(VersionTags.Fingerprint) ?? run.Record.NewKey?.Fingerprint ?? "";
-            var record = (run.Record with
+            var record = run.Record with
             {
                 Phase = Phase.Stored,
                 NewKey = new KeyRef(fingerprint, stored.Tags.GetValueOrDefault(VersionTags.KeyId) ?? run.Record.NewKey?.IssuerId),
                 PhaseSince = time.GetUtcNow(),
                 Attempts = 0,
-            }).Step(Phase.Stored, time.GetUtcNow());
+            };
             await WriteRecordAsync(run, record, cancellationToken);
         }
     }
@@ -645,14 +639,15 @@ internal sealed partial class RotationExecutor(
         run.AnotherWorker = true;
         why += await RevokeOrphansAsync(run, cancellationToken);
         var stop = run.Record with { Phase = Phase.NeedsAttention, Held = from, Error = ControlRecord.Truncate(why), Attempts = 0 };
-        if (from != Phase.NeedsAttention)
-        {
-            stop = stop.Step(Phase.NeedsAttention, time.GetUtcNow());
-        }
-
         try
         {
             await WriteRecordAsync(run, stop, cancellationToken);
+            if (from != Phase.NeedsAttention)
+            {
+                // Like every recorded step: metrics and webhooks hear of this stop too.
+                observer.Publish(new RotationTransition(run.Key.Name, from, Phase.NeedsAttention, RotationEvent.Unsafe, run.Record, why, time.GetUtcNow()));
+            }
+
             await InsistOnStopAsync(run, cancellationToken);
         }
         catch (VaultException e) when (e.Failure == VaultFailure.Transient)
@@ -699,11 +694,18 @@ internal sealed partial class RotationExecutor(
                 : $"The record of '{run.Key.Secret}' changed under this worker ('{Me}'): it now says {theirs.Phase} for rotation {theirs.RotationId}. Check for a second worker, then resume.");
         }
 
-        record = record with { Lease = new Lease(Me, time.GetUtcNow() + Options.LeaseDuration) };
+        // Every phase entered is a step of the rotation's history, whichever path wrote it; a new rotation starts a new list.
+        var now = time.GetUtcNow();
+        var newRotation = record.RotationId is not null && record.RotationId != run.Record.RotationId;
+        if (newRotation || record.Phase != run.Record.Phase)
+        {
+            record = record.Step(record.Phase, now, newRotation);
+        }
+
+        record = record with { Lease = new Lease(Me, now + Options.LeaseDuration) };
         var tags = record.ToTags();
         // A new rotation starts a new version of the control secret, so the previous version keeps the last record of the
         // rotation before it: the vault holds the history, one version per rotation.
-        var newRotation = record.RotationId is not null && record.RotationId != run.Record.RotationId;
         if (run.Control is null || run.StageValue is not null || newRotation)
         {
             var value = run.StageValue ?? run.Control?.Value ?? EmptyControlValue;

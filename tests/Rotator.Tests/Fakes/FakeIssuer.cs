@@ -26,6 +26,9 @@ internal sealed class FakeIssuer(int maxActiveKeys = 2) : IKeyIssuer
 
     public int Creates { get; private set; }
 
+    /// <summary>Runs at the start of every create: what happens elsewhere while the vendor is asked.</summary>
+    public Action? OnCreate { get; set; }
+
     /// <summary>The vendor refuses to list keys (a permanent failure).</summary>
     public bool CannotList { get; set; }
 
@@ -43,6 +46,7 @@ internal sealed class FakeIssuer(int maxActiveKeys = 2) : IKeyIssuer
     public Task<MintedKey> CreateAsync(string label, CancellationToken cancellationToken)
     {
         Creates++;
+        OnCreate?.Invoke();
         if (FailNextCreate)
         {
             FailNextCreate = false;

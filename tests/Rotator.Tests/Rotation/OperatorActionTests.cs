@@ -272,6 +272,31 @@ public sealed class OperatorActionTests
     }
 
     [Fact]
+    public async Task RecordChangedWhileMinting_StopsInNeedsAttention_AndPublishesTheStopLikeAnyStep()
+    {
+        var f = new ExecutorFixture();
+        f.SeedCurrentKey();
+        f.ConsumersFollowTheVault();
+        var control = SecretNames.Control(ExecutorFixture.Secret);
+        f.Issuer.OnCreate = () =>
+        {
+            // Another writer changes the record between this worker's read and its next write.
+            f.Issuer.OnCreate = null;
+            var latest = f.Vault.Latest(control)!;
+            var theirs = ControlRecord.FromTags(latest.Tags) with { Note = "written elsewhere" };
+            f.Vault.UpdateTagsAsync(control, latest.Version, theirs.ToTags(), default).GetAwaiter().GetResult();
+        };
+
+        var result = await f.RunAsync(RunReason.Manual);
+
+        Assert.Equal(Phase.NeedsAttention, result.Phase);
+        var stop = f.Transitions[^1];
+        Assert.Equal((Phase.Intent, Phase.NeedsAttention, RotationEvent.Unsafe), (stop.From, stop.To, stop.Cause));
+        Assert.Equal(Phase.NeedsAttention, stop.Record.Phase);
+        Assert.Equal(Phase.NeedsAttention, f.Record.Steps[^1].Phase);
+    }
+
+    [Fact]
     public async Task Adoption_ByConfiguredId_LeavesAPersonsKeyAlone()
     {
         var f = new ExecutorFixture(maxActiveKeys: 3);
