@@ -132,12 +132,12 @@ internal static partial class AdminApi
         var query = http.Request.Query;
         var emergencyText = query["emergency"].ToString();
         var suspectText = query["suspect"].ToString();
-        if (emergencyText.Length > 0 && !bool.TryParse(emergencyText, out _))
+        var emergency = false;
+        if (emergencyText.Length > 0 && !bool.TryParse(emergencyText, out emergency))
         {
             return BadRequest($"emergency=\"{Cut(emergencyText)}\" is not true or false; add emergency=true for a suspected compromise, or leave it out.");
         }
 
-        var emergency = emergencyText.Length > 0 && bool.Parse(emergencyText);
         var suspect = Suspect.Old;
         if (suspectText.Length > 0)
         {

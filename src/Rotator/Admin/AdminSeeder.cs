@@ -50,15 +50,15 @@ internal sealed partial class AdminSeeder(IVault vault, IOptionsMonitor<RotatorO
         }
 
         var control = SecretNames.Control(admin.Secret);
-        if (await vault.GetAsync(control, null, cancellationToken) is { } record && ControlRecord.FromTags(record.Tags).Phase is not (Phase.Idle or Phase.Completed))
+        if (await vault.GetAsync(control, null, cancellationToken) is { } record && ControlRecord.FromTags(record.Tags).Phase is var phase and not (Phase.Idle or Phase.Completed))
         {
             // A first key of the rotation's own is on its way: the seed would race it.
-            LogSeedSkipped(logger, admin.Name, admin.Secret, ControlRecord.FromTags(record.Tags).Phase);
+            LogSeedSkipped(logger, admin.Name, admin.Secret, phase);
             return;
         }
 
         var now = time.GetUtcNow();
-        var expires = Schedules.NextDue(key.Schedule, now, now) + key.Rollout.Timeout + key.ExpiryMargin;
+        var expires = Schedules.Expiry(key, now);
         var fingerprint = Fingerprint.Of(seed);
 
         // The verifier side first: the worker accepts the seed before anyone can read it from the vault.
@@ -86,7 +86,7 @@ internal sealed partial class AdminSeeder(IVault vault, IOptionsMonitor<RotatorO
             NewKey = new KeyRef(fingerprint, fingerprint),
             Note = "first key seeded from configuration",
         };
-        await vault.SetAsync(control, "-", completed.ToTags(), null, cancellationToken);
+        await vault.SetAsync(control, RotationExecutor.EmptyControlValue, completed.ToTags(), null, cancellationToken);
         LogSeeded(logger, admin.Name, admin.Secret, fingerprint, stored.Version, string.Create(CultureInfo.InvariantCulture, $"{Schedules.NextDue(key.Schedule, now, now):O}"));
     }
 

@@ -58,7 +58,7 @@ internal static class KeyStatusMapper
         // While a rotation is in flight the key's "next" trigger is a gate's poll, not a rotation.
         var atRest = record.Phase.IsAtRest();
         var fires = planned
-            .Where(p => p.TriggerName.EndsWith(".schedule", StringComparison.Ordinal) || (atRest && p.TriggerName.EndsWith(".next", StringComparison.Ordinal)))
+            .Where(p => p.TriggerName == RotationScheduler.ScheduleTrigger(key.Name).Name || (atRest && p.TriggerName == RotationScheduler.NextTrigger(key.Name).Name))
             .Select(p => p.NextFire)
             .OfType<DateTimeOffset>()
             .ToList();

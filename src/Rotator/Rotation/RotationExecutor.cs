@@ -66,7 +66,8 @@ internal sealed partial class RotationExecutor(
     RotationObserver observer,
     ILogger<RotationExecutor> logger)
 {
-    private const string EmptyControlValue = "-";
+    /// <summary>The control secret's value when no generated key is staged in it.</summary>
+    internal const string EmptyControlValue = "-";
     private const int MaxStepsPerRun = 32;
 
     private RotatorOptions Options => options.CurrentValue;
@@ -580,8 +581,7 @@ internal sealed partial class RotationExecutor(
     private static string Describe(IReadOnlyList<ProbeObservation> laggards) => laggards.Count == 0 ? "none" : string.Join("; ", laggards.Select(o =>
         $"{o.Target}{(o.Address.Length > 0 ? " at " + o.Address : "")}: {o.Error ?? "reports " + (o.Fingerprints.Count == 0 ? "nothing" : string.Join(",", o.Fingerprints))}"));
 
-    private DateTimeOffset Expiry(Run run) =>
-        Schedules.NextDue(run.Key.Schedule, time.GetUtcNow(), time.GetUtcNow()) + run.Key.Rollout.Timeout + run.Key.ExpiryMargin;
+    private DateTimeOffset Expiry(Run run) => Schedules.Expiry(run.Key, time.GetUtcNow());
 
     // ---- The record and its lease ------------------------------------------------------------------------------
 

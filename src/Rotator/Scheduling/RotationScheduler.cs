@@ -9,9 +9,9 @@ internal sealed class RotationScheduler(TimeProvider time)
 {
     public static JobKey JobKeyOf(string keyName) => new(keyName, RotationJob.Group);
 
-    private static TriggerKey ScheduleTrigger(string keyName) => new($"{keyName}.schedule", RotationJob.Group);
+    public static TriggerKey ScheduleTrigger(string keyName) => new($"{keyName}.schedule", RotationJob.Group);
 
-    private static TriggerKey NextTrigger(string keyName) => new($"{keyName}.next", RotationJob.Group);
+    public static TriggerKey NextTrigger(string keyName) => new($"{keyName}.next", RotationJob.Group);
 
     /// <summary>Adds the key's job, its cron trigger if it has one, and a run now that resumes whatever was in flight.</summary>
     public async Task RegisterAsync(IScheduler scheduler, ManagedKeyOptions key, CancellationToken cancellationToken)

@@ -12,6 +12,13 @@ public static class Schedules
     public static TimeZoneInfo TimeZone(ScheduleOptions schedule) =>
         string.IsNullOrWhiteSpace(schedule.TimeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone);
 
+    /// <summary>
+    /// The <c>exp</c> a version written now gets: the next due time, plus the rollout's timeout and the key's margin, so
+    /// that it never expires while it is still meant to be current.
+    /// </summary>
+    public static DateTimeOffset Expiry(ManagedKeyOptions key, DateTimeOffset now) =>
+        NextDue(key.Schedule, now, now) + key.Rollout.Timeout + key.ExpiryMargin;
+
     /// <summary>The next due time after <paramref name="now"/>, before jitter, moved to the maintenance window's next opening.</summary>
     public static DateTimeOffset NextDue(ScheduleOptions schedule, DateTimeOffset? lastCompleted, DateTimeOffset now)
     {
