@@ -155,7 +155,7 @@ internal static class AdminCommands
         {
             if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("accepted", out var list) && list.ValueKind == JsonValueKind.Array)
             {
-                return AdminOutput.Bulk(AdminJson.Read<BulkAnswer>(body) ?? throw new JsonException("null answer"));
+                return AdminOutput.Bulk(AdminJson.Read<BulkActionAccepted>(body) ?? throw new JsonException("null answer"));
             }
         }
 

@@ -67,7 +67,7 @@ internal static class AdminOutput
     }
 
     /// <summary>A global pause or resume: each key acted on, and each left alone with why.</summary>
-    public static string Bulk(BulkAnswer answer)
+    public static string Bulk(BulkActionAccepted answer)
     {
         var text = new StringBuilder($"{answer.Action}: accepted (actor {answer.Actor}) for {answer.Accepted.Count} key(s)\n");
         if (answer.Accepted.Count > 0)
@@ -132,8 +132,3 @@ internal static class AdminOutput
         }
     }
 }
-
-/// <summary>The answer to a global <c>POST /pause</c> or <c>/resume</c>: the keys acted on and those left alone.</summary>
-internal sealed record BulkAnswer(string Action, string Actor, IReadOnlyList<ActionAccepted> Accepted, IReadOnlyList<BulkSkipped> Skipped);
-
-internal sealed record BulkSkipped(string Key, Phase Phase, string Why);
