@@ -43,11 +43,17 @@ internal static class RotatorHostExtensions
         services.AddHttpClient(ProbeHttpClient);
         services.AddSingleton<IIssuerFactory, IssuerFactory>();
         services.TryAddSingleton<IAddressResolver, DnsAddressResolver>();
-        services.AddSingleton<IConsumerProbe>(sp => new HttpConsumerProbe(
+        services.AddSingleton(sp => new HttpConsumerProbe(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProbeHttpClient),
             sp.GetRequiredService<IAddressResolver>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HttpConsumerProbe>>(),
             sp.GetRequiredService<TimeProvider>()));
+        // The admin keys' own probes are answered in-process; every other probe goes over HTTP.
+        services.AddSingleton<IConsumerProbe>(sp => new AdminSelfProbe(
+            sp.GetRequiredService<HttpConsumerProbe>(),
+            sp.GetRequiredService<AdminKeyCache>(),
+            sp.GetRequiredService<IVault>(),
+            sp.GetRequiredService<IOptionsMonitor<RotatorOptions>>()));
 
         services.AddSingleton<GateMemory>();
         services.AddSingleton<WorkerIdentity>();

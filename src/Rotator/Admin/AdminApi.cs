@@ -2,11 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Rotator.Configuration;
-using Rotator.Consumers;
 using Rotator.Rotation;
 using Rotator.Scheduling;
 using Rotator.Vault;
@@ -16,7 +14,7 @@ namespace Rotator.Admin;
 /// <summary>The admin API: status, history and operator actions behind named, rotating API keys.</summary>
 internal static partial class AdminApi
 {
-    /// <summary>Registers the admin keys (as managed keys, their seed, cache and in-process probes), authentication and the API's services.</summary>
+    /// <summary>Registers the admin keys (as managed keys, their seed and cache), authentication and the API's services.</summary>
     public static IHostApplicationBuilder AddAdmin(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -24,7 +22,6 @@ internal static partial class AdminApi
         services.AddSingleton<AdminKeyCache>();
         services.AddSingleton(sp => new FailureLimiter(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AdminActions>();
-        DecorateProbe(services);
 
         // Before the rotations start (hosted services start in order): a seed must be stored before a bootstrap could run.
         services.AddHostedService<AdminSeeder>();
@@ -59,19 +56,6 @@ internal static partial class AdminApi
         act.MapPost(AdminRoutes.PauseAll, (HttpContext http, CancellationToken ct) => AllAsync(http, OperatorAction.Pause, ct));
         act.MapPost(AdminRoutes.ResumeAll, (HttpContext http, CancellationToken ct) => AllAsync(http, OperatorAction.Resume, ct));
         return app;
-    }
-
-    /// <summary>Wraps the key's last registered probe so the admin keys' own probes are answered in-process.</summary>
-    private static void DecorateProbe(IServiceCollection services)
-    {
-        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IConsumerProbe))
-            ?? throw new InvalidOperationException("AddAdmin must follow the registration of IConsumerProbe.");
-        services.RemoveAll<IConsumerProbe>();
-        services.AddSingleton<IConsumerProbe>(sp => new AdminSelfProbe(
-            (IConsumerProbe)(inner.ImplementationInstance ?? inner.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!)),
-            sp.GetRequiredService<AdminKeyCache>(),
-            sp.GetRequiredService<IVault>(),
-            sp.GetRequiredService<IOptionsMonitor<RotatorOptions>>()));
     }
 
     // ---- Reading ----------------------------------------------------------------------------------------------
