@@ -186,11 +186,11 @@ internal sealed class ConfigurationReloader(
                 break;
             case KeyChange.Redefined:
                 states.Forget(change.Key);
-                await scheduler.RescheduleAsync(quartz, key!, cancellationToken);
+                await scheduler.RegisterAsync(quartz, key!, cancellationToken);
                 ReloadLog.Redefined(logger, change.Key);
                 break;
             case KeyChange.Rescheduled:
-                await scheduler.RescheduleAsync(quartz, key!, cancellationToken);
+                await scheduler.RegisterAsync(quartz, key!, cancellationToken);
                 ReloadLog.Rescheduled(logger, change.Key);
                 break;
             default:

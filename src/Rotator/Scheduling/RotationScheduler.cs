@@ -13,7 +13,11 @@ internal sealed class RotationScheduler(TimeProvider time)
 
     public static TriggerKey NextTrigger(string keyName) => new($"{keyName}.next", RotationJob.Group);
 
-    /// <summary>Adds the key's job, its cron trigger if it has one, and a run now that resumes whatever was in flight.</summary>
+    /// <summary>
+    /// Adds (or, after a configuration change, replaces) the key's job and its cron trigger, drops a cron trigger the
+    /// schedule no longer has, and runs the key now: that resumes whatever was in flight and works out an interval
+    /// key's next due time again.
+    /// </summary>
     public async Task RegisterAsync(IScheduler scheduler, ManagedKeyOptions key, CancellationToken cancellationToken)
     {
         var job = JobBuilder.Create<RotationJob>().WithIdentity(JobKeyOf(key.Name)).StoreDurably().Build();
@@ -28,22 +32,12 @@ internal sealed class RotationScheduler(TimeProvider time)
                 .Build();
             await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
         }
-
-        await RunAtAsync(scheduler, key.Name, time.GetUtcNow(), RunReason.Startup, request: null, cancellationToken);
-    }
-
-    /// <summary>
-    /// Replaces the key's job and schedule trigger after a configuration change (dropping a cron trigger the new schedule
-    /// no longer has) and runs it now, so that an interval key's next due time is worked out again.
-    /// </summary>
-    public async Task RescheduleAsync(IScheduler scheduler, ManagedKeyOptions key, CancellationToken cancellationToken)
-    {
-        if (key.Schedule.Cron is null)
+        else
         {
             await scheduler.UnscheduleJob(ScheduleTrigger(key.Name), cancellationToken);
         }
 
-        await RegisterAsync(scheduler, key, cancellationToken);
+        await RunAtAsync(scheduler, key.Name, time.GetUtcNow(), RunReason.Startup, request: null, cancellationToken);
     }
 
     /// <summary>Deletes a removed key's job with all its triggers.</summary>
