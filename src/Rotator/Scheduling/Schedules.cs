@@ -58,9 +58,11 @@ public static class Schedules
         schedule.Window is not { } window ? at : NextOpening(window, TimeZone(schedule), at);
 
     /// <summary>Is the window open at <paramref name="at"/>, judged by the wall clock of <paramref name="zone"/>?</summary>
-    public static bool IsOpen(MaintenanceWindowOptions window, TimeZoneInfo zone, DateTimeOffset at)
+    public static bool IsOpen(MaintenanceWindowOptions window, TimeZoneInfo zone, DateTimeOffset at) => IsOpen(Parse(window), zone, at);
+
+    private static bool IsOpen((IReadOnlySet<DayOfWeek> Days, TimeOnly Start, TimeOnly End) window, TimeZoneInfo zone, DateTimeOffset at)
     {
-        var (days, start, end) = Parse(window);
+        var (days, start, end) = window;
         var local = TimeZoneInfo.ConvertTime(at, zone);
         var time = TimeOnly.FromTimeSpan(local.TimeOfDay);
         var day = local.DayOfWeek;
@@ -80,16 +82,18 @@ public static class Schedules
     /// </summary>
     public static DateTimeOffset NextOpening(MaintenanceWindowOptions window, TimeZoneInfo zone, DateTimeOffset now)
     {
-        if (IsOpen(window, zone, now))
+        // Parsed once: every candidate below is checked against it.
+        var parsed = Parse(window);
+        if (IsOpen(parsed, zone, now))
         {
             return now;
         }
 
-        var (days, start, _) = Parse(window);
+        var (days, start, _) = parsed;
         DateTimeOffset? best = null;
         void Consider(DateTimeOffset candidate)
         {
-            if (candidate > now && (best is null || candidate < best) && IsOpen(window, zone, candidate))
+            if (candidate > now && (best is null || candidate < best) && IsOpen(parsed, zone, candidate))
             {
                 best = candidate;
             }
