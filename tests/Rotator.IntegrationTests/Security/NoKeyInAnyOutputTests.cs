@@ -105,7 +105,12 @@ public sealed class NoKeyInAnyOutputTests(ITestOutputHelper output)
             ["CLI output"] = string.Join('\n', cli),
         };
         output.WriteLine($"{keys.Distinct().Count()} keys searched for in {string.Join(", ", outputs.Select(o => $"{o.Key} ({o.Value.Length} characters)"))}");
-        Assert.True(keys.Distinct().Count() >= 8, $"too few keys to prove anything: {keys.Distinct().Count()}");
+        // Every kind of key is in the search: the demo key's bootstrap, manual and emergency values, the operator key's seed
+        // and at least one rotated value, the viewer's seed and the vendor's management token (how many rotations the
+        // operator key has had by now depends on timing, so the count is a floor, not a number).
+        Assert.True(world.KeysInVault.Count >= 3, $"the demo key's three values are not all in the search: {world.KeysInVault.Count}");
+        Assert.True((await AllValuesAsync(world, AdminWorld.OpsSecret)).Count >= 2, "the operator key's rotated value is not in the search");
+        Assert.True(keys.Distinct().Count() >= 7, $"too few keys to prove anything: {keys.Distinct().Count()}");
         foreach (var (what, text) in outputs)
         {
             Assert.False(string.IsNullOrWhiteSpace(text), $"no {what} to search");
